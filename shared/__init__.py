@@ -1,0 +1,1 @@
+"""The License Requests application code, free of Azure Functions types."""

@@ -1,0 +1,173 @@
+"""One typed Settings object, read from the environment (app settings / local.settings.json)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from typing import Literal
+from urllib.parse import urlparse
+
+import isodate
+
+# Azurite's well-known development account: public, documented, local only.
+DEV_STORAGE_CONNECTION = (
+    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+    "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+    "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
+    "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;"
+    "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;"
+)
+DEV_JWT_SECRET_DEFAULT = "local-dev-only-secret-0123456789abcdef0123456789"
+DEV_CURSOR_SECRET_DEFAULT = "local-dev-only-cursor-secret-0123456789abcdef"
+ENTRA_JWKS_URL = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; raised at start so the app never half-runs."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from its environment, validated once."""
+
+    auth_mode: Literal["dev", "entra"] = "dev"
+    dev_jwt_secret: str = DEV_JWT_SECRET_DEFAULT
+    auth_audience: tuple[str, ...] = ()
+    auth_jwks_url: str = ENTRA_JWKS_URL
+    auth_allowed_tenants: frozenset[str] = frozenset()
+    storage_connection: str | None = DEV_STORAGE_CONNECTION
+    table_service_uri: str | None = None
+    queue_service_uri: str | None = None
+    managed_identity_client_id: str | None = None
+    table_name: str = "licenserequests"
+    tenants_table_name: str = "licensetenants"
+    notifications_queue: str = "license-notifications"
+    cursor_secret: str = DEV_CURSOR_SECRET_DEFAULT
+    retention_period: timedelta = timedelta(days=30)
+    retention_schedule: str = "0 0 2 * * *"
+    email_sender: Literal["acs", "outbox"] = "outbox"
+    email_outbox_dir: str = ".local/outbox"
+    email_language: Literal["en", "ko"] = "en"
+    email_sender_address: str = "DoNotReply@license-requests.local"
+    acs_connection_string: str | None = None
+    acs_endpoint: str | None = None
+
+    @property
+    def storage_is_local(self) -> bool:
+        """True when every storage endpoint is on this machine (Azurite)."""
+        if self.storage_connection:
+            if "UseDevelopmentStorage=true" in self.storage_connection:
+                return True
+            endpoints = re.findall(r"(?:Table|Queue)Endpoint=([^;]+)", self.storage_connection)
+            return bool(endpoints) and all(_is_local_url(u) for u in endpoints)
+        uris = [u for u in (self.table_service_uri, self.queue_service_uri) if u]
+        return bool(uris) and all(_is_local_url(u) for u in uris)
+
+
+def _is_local_url(url: str) -> bool:
+    return (urlparse(url).hostname or "") in _LOCAL_HOSTS
+
+
+def _parse_duration(name: str, raw: str) -> timedelta:
+    try:
+        value = isodate.parse_duration(raw)
+    except (isodate.ISO8601Error, ValueError) as exc:
+        raise SettingsError(f"{name}={raw!r} is not an ISO 8601 duration (e.g. P30D, PT20S)") from exc
+    if not isinstance(value, timedelta):
+        # isodate returns Duration for years/months, whose length depends on the date.
+        raise SettingsError(f"{name}={raw!r}: use days, hours, minutes or seconds (e.g. P30D)")
+    if value <= timedelta(0):
+        raise SettingsError(f"{name}={raw!r} must be positive")
+    return value
+
+
+def _parse_schedule(name: str, raw: str) -> str:
+    fields = raw.split()
+    if len(fields) != 6:
+        raise SettingsError(
+            f"{name}={raw!r} must be a six-field NCRONTAB expression (seconds first), "
+            "e.g. '0 0 2 * * *'"
+        )
+    if not all(re.fullmatch(r"[0-9*/,\-A-Za-z]+", f) for f in fields):
+        raise SettingsError(f"{name}={raw!r} has characters NCRONTAB does not allow")
+    return raw
+
+
+def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
+    if raw not in allowed:
+        raise SettingsError(f"{name}={raw!r} must be one of {', '.join(allowed)}")
+    return raw
+
+
+def _csv(raw: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (raw or "").split(",") if p.strip())
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build and validate Settings from `env` (default: the process environment)."""
+    e = dict(os.environ if env is None else env)
+    get = e.get
+    auth_mode = _choice("AUTH_MODE", get("AUTH_MODE", "dev"), ("dev", "entra"))
+    table_uri = get("AzureWebJobsStorage__tableServiceUri")
+    queue_uri = get("AzureWebJobsStorage__queueServiceUri")
+    connection = get("AzureWebJobsStorage")
+    if not connection and not (table_uri and queue_uri):
+        if auth_mode == "entra":
+            raise SettingsError(
+                "Set AzureWebJobsStorage (connection string) or both "
+                "AzureWebJobsStorage__tableServiceUri and AzureWebJobsStorage__queueServiceUri"
+            )
+        connection = DEV_STORAGE_CONNECTION
+    if connection == "UseDevelopmentStorage=true":
+        connection = DEV_STORAGE_CONNECTION
+    settings = Settings(
+        auth_mode=auth_mode,  # type: ignore[arg-type]
+        dev_jwt_secret=get("DEV_JWT_SECRET", DEV_JWT_SECRET_DEFAULT),
+        auth_audience=_csv(get("AUTH_AUDIENCE")),
+        auth_jwks_url=get("AUTH_JWKS_URL", ENTRA_JWKS_URL),
+        auth_allowed_tenants=frozenset(_csv(get("AUTH_ALLOWED_TENANTS"))),
+        storage_connection=connection or None,
+        table_service_uri=table_uri,
+        queue_service_uri=queue_uri,
+        managed_identity_client_id=get("AzureWebJobsStorage__clientId"),
+        table_name=get("TABLE_NAME", "licenserequests"),
+        tenants_table_name=get("TENANTS_TABLE_NAME", "licensetenants"),
+        notifications_queue=get("NOTIFICATIONS_QUEUE", "license-notifications"),
+        cursor_secret=get("CURSOR_SECRET", DEV_CURSOR_SECRET_DEFAULT),
+        retention_period=_parse_duration("RETENTION_PERIOD", get("RETENTION_PERIOD", "P30D")),
+        retention_schedule=_parse_schedule(
+            "RETENTION_SCHEDULE", get("RETENTION_SCHEDULE", "0 0 2 * * *")
+        ),
+        email_sender=_choice("EMAIL_SENDER", get("EMAIL_SENDER", "outbox"), ("acs", "outbox")),  # type: ignore[arg-type]
+        email_outbox_dir=get("EMAIL_OUTBOX_DIR", ".local/outbox"),
+        email_language=_choice("EMAIL_LANGUAGE", get("EMAIL_LANGUAGE", "en"), ("en", "ko")),  # type: ignore[arg-type]
+        email_sender_address=get("EMAIL_SENDER_ADDRESS", "DoNotReply@license-requests.local"),
+        acs_connection_string=get("ACS_CONNECTION_STRING"),
+        acs_endpoint=get("ACS_ENDPOINT"),
+    )
+    _check_security(settings)
+    return settings
+
+
+def _check_security(s: Settings) -> None:
+    if s.auth_mode == "dev":
+        if not s.storage_is_local:
+            raise SettingsError("AUTH_MODE=dev is refused when storage is not local (Azurite)")
+        if len(s.dev_jwt_secret) < 32:
+            raise SettingsError("DEV_JWT_SECRET must be at least 32 characters")
+    else:
+        if not s.auth_audience:
+            raise SettingsError("AUTH_MODE=entra needs AUTH_AUDIENCE (the app's client id or URI)")
+        if s.cursor_secret == DEV_CURSOR_SECRET_DEFAULT or len(s.cursor_secret) < 32:
+            raise SettingsError("AUTH_MODE=entra needs CURSOR_SECRET (at least 32 random characters)")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide Settings, built on first use."""
+    return load_settings()
