@@ -77,7 +77,9 @@ def _parse_duration(name: str, raw: str) -> timedelta:
     try:
         value = isodate.parse_duration(raw)
     except (isodate.ISO8601Error, ValueError) as exc:
-        raise SettingsError(f"{name}={raw!r} is not an ISO 8601 duration (e.g. P30D, PT20S)") from exc
+        raise SettingsError(
+            f"{name}={raw!r} is not an ISO 8601 duration (e.g. P30D, PT20S)"
+        ) from exc
     if not isinstance(value, timedelta):
         # isodate returns Duration for years/months, whose length depends on the date.
         raise SettingsError(f"{name}={raw!r}: use days, hours, minutes or seconds (e.g. P30D)")
@@ -164,7 +166,9 @@ def _check_security(s: Settings) -> None:
         if not s.auth_audience:
             raise SettingsError("AUTH_MODE=entra needs AUTH_AUDIENCE (the app's client id or URI)")
         if s.cursor_secret == DEV_CURSOR_SECRET_DEFAULT or len(s.cursor_secret) < 32:
-            raise SettingsError("AUTH_MODE=entra needs CURSOR_SECRET (at least 32 random characters)")
+            raise SettingsError(
+                "AUTH_MODE=entra needs CURSOR_SECRET (at least 32 random characters)"
+            )
 
 
 @lru_cache(maxsize=1)

@@ -143,3 +143,13 @@ class AuthUnavailable(AppError):
     def __init__(self, detail: str, retry_after: int = 5, **extra: Any) -> None:
         super().__init__(detail, **extra)
         self.headers["Retry-After"] = str(retry_after)
+
+
+class Unavailable(AppError):
+    status = 503
+    code = "unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 5, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers["Retry-After"] = str(retry_after)

@@ -1,0 +1,18 @@
+"""The Functions app: only wiring. Each area registers its blueprint here."""
+
+import logging
+
+import azure.functions as func
+
+from functions import dev_http, health_http, products_http, requests_http, settings_http
+from shared.config import get_settings
+
+# Settings are validated at start so a misconfigured app fails loudly, not per call.
+if get_settings().auth_mode == "dev":
+    logging.getLogger(__name__).warning(
+        "AUTH_MODE=dev: tokens are signed with DEV_JWT_SECRET. Never use this outside local runs."
+    )
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+for area in (health_http, products_http, settings_http, requests_http, dev_http):
+    app.register_functions(area.bp)

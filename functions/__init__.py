@@ -1,0 +1,1 @@
+"""HTTP, queue and timer entrypoints: each parses its trigger, calls a service, maps the result."""

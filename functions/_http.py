@@ -1,0 +1,117 @@
+"""Everything HTTP: body parsing, JSON and problem+json responses, error -> status mapping."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import azure.functions as func
+from pydantic import BaseModel, ValidationError
+
+from shared import bootstrap
+from shared.auth import Principal, principal_from_header
+from shared.errors import AppError, InvalidRequest, PayloadTooLarge, Unavailable
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[func.HttpRequest], func.HttpResponse]
+
+_SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def json_response(data: Any, status: int = 200) -> func.HttpResponse:
+    """A JSON response."""
+    return func.HttpResponse(
+        json.dumps(data, ensure_ascii=False),
+        status_code=status,
+        mimetype="application/json",
+        charset="utf-8",
+        headers=dict(_SECURITY_HEADERS),
+    )
+
+
+def problem_response(error: AppError) -> func.HttpResponse:
+    """RFC 9457 problem+json for a typed error, with its stable `code`."""
+    # Standard members last: an error's extra fields can never overwrite them.
+    body = {
+        **error.extra,
+        "type": f"urn:license-requests:problem:{error.code}",
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        "code": error.code,
+    }
+    return func.HttpResponse(
+        json.dumps(body, ensure_ascii=False),
+        status_code=error.status,
+        mimetype="application/problem+json",
+        charset="utf-8",
+        headers={**_SECURITY_HEADERS, **error.headers},
+    )
+
+
+def _validation_problem(exc: ValidationError) -> InvalidRequest:
+    errors = [
+        {
+            "field": ".".join(str(p) for p in e["loc"]) or "(body)",
+            "message": e["msg"],
+        }
+        for e in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+    first = errors[0] if errors else {"field": "(body)", "message": "invalid"}
+    return InvalidRequest(f"{first['field']}: {first['message']}", errors=errors)
+
+
+def parse_body(req: func.HttpRequest, model: type[M], *, allow_empty: bool = False) -> M:
+    """The request body as `model`: a JSON object of at most 64 KiB with no unknown field."""
+    raw = req.get_body() or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The body is {len(raw)} bytes; at most {MAX_BODY_BYTES} allowed.")
+    if not raw.strip():
+        if allow_empty:
+            raw = b"{}"
+        else:
+            raise InvalidRequest("A JSON object body is required.")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequest("The body is not valid UTF-8 JSON.") from exc
+    if not isinstance(data, dict):
+        raise InvalidRequest("The body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_problem(exc) from exc
+
+
+def principal(req: func.HttpRequest) -> Principal:
+    """The caller, from the bearer token (401 when missing or invalid)."""
+    return principal_from_header(bootstrap.container().verifier, req.headers.get("Authorization"))
+
+
+def endpoint(handler: Handler) -> Handler:
+    """Map typed errors to problem+json; no input ever produces a 500."""
+
+    @functools.wraps(handler)
+    def wrapper(req: func.HttpRequest) -> func.HttpResponse:
+        try:
+            return handler(req)
+        except AppError as error:
+            return problem_response(error)
+        except Exception:
+            # A bug or an unexpected storage answer: log it, and tell the client to retry
+            # rather than leak internals with a 500.
+            log.exception("unhandled error in %s", handler.__name__)
+            return problem_response(
+                Unavailable("The service could not complete this request; try again.")
+            )
+
+    return wrapper

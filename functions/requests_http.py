@@ -1,0 +1,75 @@
+"""Licence requests: submit, list, read, approve, deny, my requests (SPEC §6)."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions._http import endpoint, json_response, parse_body, principal
+from shared.bootstrap import container
+from shared.models import ApproveCommand, DenyCommand, RequestCreate
+
+bp = func.Blueprint()
+
+
+@bp.route(route="requests", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@endpoint
+def submit_request(req: func.HttpRequest) -> func.HttpResponse:
+    """201 with a new request, or 200 with the one already pending (X3)."""
+    who = principal(req)
+    result = container().service.submit(who, parse_body(req, RequestCreate))
+    return json_response(result.request.to_wire(), 201 if result.created else 200)
+
+
+@bp.route(route="requests", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@endpoint
+def list_requests(req: func.HttpRequest) -> func.HttpResponse:
+    """The admins' Requests list, newest first, filtered by status."""
+    who = principal(req)
+    page = container().service.list_requests(
+        who, req.params.get("status"), req.params.get("limit"), req.params.get("cursor")
+    )
+    return json_response(
+        {
+            "items": [s.to_wire() for s in page.items],
+            "nextCursor": page.next_cursor,
+            "requestProcess": page.process.to_view(admin=True),
+        }
+    )
+
+
+@bp.route(route="requests/{id}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@endpoint
+def get_request(req: func.HttpRequest) -> func.HttpResponse:
+    """One request, for an admin or its requester."""
+    who = principal(req)
+    return json_response(container().service.get_request(who, req.route_params["id"]).to_wire())
+
+
+@bp.route(route="requests/{id}/approve", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@endpoint
+def approve_request(req: func.HttpRequest) -> func.HttpResponse:
+    """Approve fully or in part, with product choice and switched-off apps."""
+    who = principal(req)
+    command = parse_body(req, ApproveCommand, allow_empty=True)
+    decided = container().service.approve(who, req.route_params["id"], command)
+    return json_response(decided.to_wire())
+
+
+@bp.route(route="requests/{id}/deny", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+@endpoint
+def deny_request(req: func.HttpRequest) -> func.HttpResponse:
+    """Deny the whole request."""
+    who = principal(req)
+    command = parse_body(req, DenyCommand, allow_empty=True)
+    return json_response(container().service.deny(who, req.route_params["id"], command).to_wire())
+
+
+@bp.route(route="me/requests", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@endpoint
+def my_requests(req: func.HttpRequest) -> func.HttpResponse:
+    """The caller's own requests with outcomes."""
+    who = principal(req)
+    page = container().service.my_requests(who, req.params.get("limit"), req.params.get("cursor"))
+    return json_response(
+        {"items": [r.to_wire() for r in page.items], "nextCursor": page.next_cursor}
+    )

@@ -1,0 +1,29 @@
+"""The "use your own request process" setting (R6, R7) and admin notification list."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from functions._http import endpoint, json_response, parse_body, principal
+from shared.bootstrap import container
+from shared.models import RequestProcessPut
+
+bp = func.Blueprint()
+
+
+@bp.route(route="settings/request-process", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@endpoint
+def get_request_process(req: func.HttpRequest) -> func.HttpResponse:
+    """The own-process switch, message and link (admins also see notifyAdmins)."""
+    who = principal(req)
+    process = container().service.get_request_process(who)
+    return json_response(process.to_view(admin=who.is_global_admin))
+
+
+@bp.route(route="settings/request-process", methods=["PUT"], auth_level=func.AuthLevel.ANONYMOUS)
+@endpoint
+def put_request_process(req: func.HttpRequest) -> func.HttpResponse:
+    """Switch the own request process on or off (admins)."""
+    who = principal(req)
+    body = parse_body(req, RequestProcessPut)
+    return json_response(container().service.put_request_process(who, body).to_view(admin=True))

@@ -1,0 +1,281 @@
+"""Wire and domain models: one per role (…Put/…Create for input, public views for output).
+
+Inputs forbid unknown fields; everything is camelCase on the wire.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Generic, Literal, TypeVar
+from urllib.parse import urlparse
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+T = TypeVar("T")
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_ID_RE = re.compile(ID_PATTERN)
+
+RequestStatus = Literal["pending", "approved", "denied"]
+UserOutcome = Literal["pending", "assigned", "alreadyLicensed", "notAssigned"]
+ListView = Literal["pending", "completed", "all"]
+
+
+def is_valid_id(value: str) -> bool:
+    """Product and plan ids are short, storage-key safe strings."""
+    return bool(_ID_RE.fullmatch(value))
+
+
+def _normalise_email(value: str) -> str:
+    try:
+        # Deliverability needs DNS, which an API must not depend on.
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from exc
+
+
+def _absolute_http_url(value: str) -> str:
+    parsed = urlparse(value)
+    if (
+        parsed.scheme not in ("http", "https")
+        or not parsed.netloc
+        or any(c.isspace() for c in value)
+    ):
+        raise ValueError("must be an absolute http or https URL")
+    return value
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_normalise_email)]
+EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+HttpUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_absolute_http_url)]
+
+
+class WireModel(BaseModel):
+    """Output shape: camelCase aliases, snake_case in Python."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    def to_wire(self) -> dict[str, object]:
+        """The JSON-ready camelCase dict."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class InputModel(WireModel):
+    """Input shape: like WireModel, and unknown fields are an error."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=False, frozen=True, extra="forbid"
+    )
+
+
+def _unique(values: list[str], what: str) -> list[str]:
+    if len({v.lower() for v in values}) != len(values):
+        raise ValueError(f"{what} must not repeat")
+    return values
+
+
+# ---- catalogue ---------------------------------------------------------------------------
+
+
+class ServicePlan(InputModel):
+    """An app or service inside a product (R11)."""
+
+    id: EntityId
+    name: Text200
+
+
+class ProductPut(InputModel):
+    """Body of PUT /api/products/{productId}."""
+
+    name: Text200
+    self_service_purchase: Literal["allowed", "blocked"]
+    total_licenses: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
+    service_plans: Annotated[list[ServicePlan], Field(max_length=100)] = []
+
+    @field_validator("service_plans")
+    @classmethod
+    def _plans_unique(cls, plans: list[ServicePlan]) -> list[ServicePlan]:
+        _unique([p.id for p in plans], "service plan ids")
+        return plans
+
+
+class Person(WireModel):
+    """Someone named by a token: requester, decider, settings editor."""
+
+    id: str
+    name: str
+    email: str
+
+
+class Product(WireModel):
+    """A product of the tenant's catalogue with its licence counters."""
+
+    id: str
+    name: str
+    self_service_purchase: Literal["allowed", "blocked"]
+    service_plans: list[ServicePlan]
+    total_licenses: int
+    assigned_licenses: int
+    updated_at: datetime | None = None
+    updated_by: Person | None = None
+
+    @property
+    def available_licenses(self) -> int:
+        """Licences not assigned yet."""
+        return max(self.total_licenses - self.assigned_licenses, 0)
+
+    def to_view(self, *, admin: bool) -> dict[str, object]:
+        """Admins see licence counts; users only what they may request."""
+        if admin:
+            return self.model_dump(mode="json", by_alias=True, exclude={"updated_at", "updated_by"})
+        return self.model_dump(
+            mode="json",
+            by_alias=True,
+            exclude={"total_licenses", "assigned_licenses", "updated_at", "updated_by"},
+        )
+
+
+# ---- own request process -----------------------------------------------------------------
+
+
+class RequestProcessPut(InputModel):
+    """Body of PUT /api/settings/request-process (R6, R7, X10)."""
+
+    use_own_process: StrictBool
+    message: Message | None = None
+    documentation_url: HttpUrl | None = None
+    notify_admins: Annotated[list[Email], Field(max_length=20)] | None = None
+
+    @field_validator("notify_admins")
+    @classmethod
+    def _admins_unique(cls, emails: list[str] | None) -> list[str] | None:
+        return None if emails is None else _unique(emails, "notifyAdmins")
+
+
+class RequestProcess(WireModel):
+    """The tenant's own-request-process switch and admin notification list."""
+
+    use_own_process: bool = False
+    message: str | None = None
+    documentation_url: str | None = None
+    updated_at: datetime | None = None
+    updated_by: Person | None = None
+    notify_admins: list[str] = []
+
+    def to_view(self, *, admin: bool) -> dict[str, object]:
+        """Only admins see whom new requests are announced to."""
+        return self.model_dump(
+            mode="json", by_alias=True, exclude=None if admin else {"notify_admins"}
+        )
+
+
+# ---- requests ----------------------------------------------------------------------------
+
+
+class RequestUserIn(InputModel):
+    """Another user the requester adds (R2)."""
+
+    email: Email
+    name: Text200 | None = None
+
+
+class RequestCreate(InputModel):
+    """Body of POST /api/requests."""
+
+    product_id: EntityId
+    users: Annotated[list[RequestUserIn], Field(max_length=50)] = []
+    justification: Message | None = None
+
+
+class ApproveCommand(InputModel):
+    """Body of POST /api/requests/{id}/approve (R9-R12)."""
+
+    exclude_users: Annotated[list[Email], Field(max_length=51)] = []
+    product_id: EntityId | None = None
+    disabled_service_plans: Annotated[list[EntityId], Field(max_length=100)] = []
+    message: Message | None = None
+
+
+class DenyCommand(InputModel):
+    """Body of POST /api/requests/{id}/deny (R8, R12)."""
+
+    message: Message | None = None
+
+
+class RequestUser(WireModel):
+    """A user of a request and what happened to them."""
+
+    email: str
+    name: str | None = None
+    outcome: UserOutcome = "pending"
+
+
+class Decision(WireModel):
+    """Who decided what, when (X9)."""
+
+    action: Literal["approve", "deny"]
+    decided_at: datetime
+    decided_by: Person
+    product_id: str | None = None
+    disabled_service_plans: list[str] = []
+    message: str | None = None
+
+
+class LicenseRequest(WireModel):
+    """A licence request, as stored and as returned."""
+
+    id: str
+    product_id: str
+    product_name: str
+    requester: Person
+    users: list[RequestUser]
+    justification: str | None = None
+    status: RequestStatus = "pending"
+    created_at: datetime
+    expires_at: datetime
+    decision: Decision | None = None
+
+    def summary(self) -> RequestSummary:
+        """The list-row view (R3)."""
+        return RequestSummary(
+            id=self.id,
+            product_id=self.product_id,
+            product_name=self.product_name,
+            requester=self.requester,
+            user_count=len(self.users),
+            created_at=self.created_at,
+            status=self.status,
+        )
+
+
+class RequestSummary(WireModel):
+    """A row of the admins' Requests list (R3)."""
+
+    id: str
+    product_id: str
+    product_name: str
+    requester: Person
+    user_count: int
+    created_at: datetime
+    status: RequestStatus
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a listing and the raw position after it (None at the end)."""
+
+    items: list[T]
+    next_key: str | None = None

@@ -1,0 +1,283 @@
+"""Pure decisions of SPEC §1-§2: who may do what, fulfilment, seats, state transitions.
+
+No I/O and no clock here: callers pass `now`, so every rule is testable as a law.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.auth import Principal
+from shared.errors import (
+    AlreadyDecided,
+    Forbidden,
+    InsufficientLicenses,
+    InvalidProduct,
+    InvalidRequest,
+    InvalidServicePlan,
+    LicensesInUse,
+    NoUsersLeft,
+    UnknownUser,
+)
+from shared.models import (
+    ApproveCommand,
+    Decision,
+    LicenseRequest,
+    Person,
+    Product,
+    RequestCreate,
+    RequestProcess,
+    RequestProcessPut,
+    RequestUser,
+)
+
+
+def person(principal: Principal) -> Person:
+    """The audit identity of a signed-in user (X9)."""
+    return Person(id=principal.user_id, name=principal.name, email=principal.email)
+
+
+def require_admin(principal: Principal) -> None:
+    """R5: only a Global admin lists, views, decides and changes settings."""
+    if not principal.is_global_admin:
+        raise Forbidden("This needs the Global admin role.")
+
+
+def can_read_request(principal: Principal, request: LicenseRequest) -> bool:
+    """Admins read every request of their tenant; a user reads their own (X4)."""
+    return principal.is_global_admin or request.requester.id == principal.user_id
+
+
+# ---- retention (R4, X8) ------------------------------------------------------------------
+
+
+def expires_at(created_at: datetime, retention: timedelta) -> datetime:
+    """When a request stops existing."""
+    return created_at + retention
+
+
+def is_expired(created_at: datetime, now: datetime, retention: timedelta) -> bool:
+    """A request kept for its whole retention period is gone, sweep or no sweep."""
+    return now >= created_at + retention
+
+
+def retention_cutoff(now: datetime, retention: timedelta) -> datetime:
+    """Requests created at or before this instant are expired."""
+    return now - retention
+
+
+# ---- catalogue (X1, X2) ------------------------------------------------------------------
+
+
+def fulfils(candidate: Product, requested: Product) -> bool:
+    """X2: B satisfies a request for A when B's plans include all of A's (A always can)."""
+    if candidate.id == requested.id:
+        return True
+    have = {p.id for p in candidate.service_plans}
+    return all(p.id in have for p in requested.service_plans)
+
+
+def fulfilling_products(catalogue: Iterable[Product], requested: Product) -> list[Product]:
+    """The products an admin may choose from in R10, the requested one first."""
+    matches = [p for p in catalogue if fulfils(p, requested)]
+    return sorted(matches, key=lambda p: (p.id != requested.id, p.name.lower(), p.id))
+
+
+def check_total_licenses(total: int, assigned: int) -> None:
+    """A product never holds fewer licences than are assigned."""
+    if total < assigned:
+        raise LicensesInUse(
+            f"{assigned} licences are assigned; totalLicenses cannot go below that.",
+            assigned=assigned,
+        )
+
+
+# ---- own request process (R6, R7) --------------------------------------------------------
+
+
+def updated_request_process(
+    current: RequestProcess, change: RequestProcessPut, by: Person, now: datetime
+) -> RequestProcess:
+    """Apply an admin's settings change; the message is kept when switching off (R7)."""
+    message = change.message
+    if change.use_own_process and not message:
+        raise InvalidRequest(
+            "A message is required while users are sent to your own request process.",
+            errors=[{"field": "message", "message": "required when useOwnProcess is true"}],
+        )
+    return RequestProcess(
+        use_own_process=change.use_own_process,
+        message=message,
+        documentation_url=change.documentation_url,
+        updated_at=now,
+        updated_by=by,
+        notify_admins=(
+            current.notify_admins if change.notify_admins is None else change.notify_admins
+        ),
+    )
+
+
+# ---- submitting (R1, R2, X3) -------------------------------------------------------------
+
+
+def request_users(requester: Person, others: Sequence[tuple[str, str | None]]) -> list[RequestUser]:
+    """R2: the requester first, then each other user once (emails compare case-blind)."""
+    users = [RequestUser(email=requester.email, name=requester.name)]
+    seen = {requester.email.lower()}
+    for email, name in others:
+        if email.lower() not in seen:
+            seen.add(email.lower())
+            users.append(RequestUser(email=email, name=name))
+    return users
+
+
+def new_request(
+    request_id: str,
+    body: RequestCreate,
+    product: Product,
+    requester: Person,
+    now: datetime,
+    retention: timedelta,
+) -> LicenseRequest:
+    """A fresh pending request for `product`."""
+    return LicenseRequest(
+        id=request_id,
+        product_id=product.id,
+        product_name=product.name,
+        requester=requester,
+        users=request_users(requester, [(u.email, u.name) for u in body.users]),
+        justification=body.justification,
+        status="pending",
+        created_at=now,
+        expires_at=expires_at(now, retention),
+        decision=None,
+    )
+
+
+# ---- deciding (R8-R12, X1, X5) -----------------------------------------------------------
+
+
+def check_pending(request: LicenseRequest) -> None:
+    """X5: a request is decided once."""
+    if request.status != "pending":
+        raise AlreadyDecided(
+            f"This request was already {request.status}.", requestStatus=request.status
+        )
+
+
+@dataclass(frozen=True)
+class ApprovalPlan:
+    """What an approval will do: the request after it, the product and the seats it takes."""
+
+    request: LicenseRequest
+    product: Product
+    newly_assigned: list[str]
+
+
+def choose_product(
+    request: LicenseRequest, catalogue: Mapping[str, Product], chosen_id: str | None
+) -> Product:
+    """R10 + X2: the admin's product, which must fulfil the requested one."""
+    requested = catalogue.get(request.product_id)
+    target_id = chosen_id or request.product_id
+    target = catalogue.get(target_id)
+    if target is None:
+        raise InvalidProduct(f"Product {target_id!r} is not in your catalogue.")
+    if requested is not None and not fulfils(target, requested):
+        raise InvalidProduct(
+            f"{target.name} does not include every app and service of {requested.name}."
+        )
+    if requested is None and target.id != request.product_id:
+        # The requested product was removed from the catalogue: only an exact match is safe.
+        raise InvalidProduct("The requested product no longer exists; approve it as requested.")
+    return target
+
+
+def plan_approval(
+    request: LicenseRequest,
+    catalogue: Mapping[str, Product],
+    command: ApproveCommand,
+    holders: set[str],
+    by: Person,
+    now: datetime,
+) -> ApprovalPlan:
+    """R9-R12 and X1: who gets a licence, who already has one, who is left out."""
+    check_pending(request)
+    product = choose_product(request, catalogue, command.product_id)
+    plan_ids = {p.id for p in product.service_plans}
+    unknown_plans = [p for p in command.disabled_service_plans if p not in plan_ids]
+    if unknown_plans:
+        raise InvalidServicePlan(
+            f"{product.name} has no service plan {', '.join(unknown_plans)}.",
+            servicePlans=unknown_plans,
+        )
+    members = {u.email.lower() for u in request.users}
+    excluded = {e.lower() for e in command.exclude_users}
+    strangers = sorted(excluded - members)
+    if strangers:
+        raise UnknownUser(f"Not users of this request: {', '.join(strangers)}.", users=strangers)
+    if members <= excluded:
+        raise NoUsersLeft("Every user was removed; deny the request instead.")
+
+    users: list[RequestUser] = []
+    newly_assigned: list[str] = []
+    for user in request.users:
+        key = user.email.lower()
+        if key in excluded:
+            outcome = "notAssigned"
+        elif key in holders:
+            outcome = "alreadyLicensed"
+        else:
+            outcome = "assigned"
+            newly_assigned.append(key)
+        users.append(user.model_copy(update={"outcome": outcome}))
+
+    needed = len(newly_assigned)
+    available = product.available_licenses
+    if needed > available:
+        raise InsufficientLicenses(
+            f"{product.name} has {available} free licences; this approval needs {needed} "
+            f"({needed - available} missing).",
+            available=available,
+            needed=needed,
+            missing=needed - available,
+        )
+    decided = request.model_copy(
+        update={
+            "status": "approved",
+            "users": users,
+            "decision": Decision(
+                action="approve",
+                decided_at=now,
+                decided_by=by,
+                product_id=product.id,
+                disabled_service_plans=list(command.disabled_service_plans),
+                message=command.message,
+            ),
+        }
+    )
+    counted = product.model_copy(update={"assigned_licenses": product.assigned_licenses + needed})
+    return ApprovalPlan(request=decided, product=counted, newly_assigned=newly_assigned)
+
+
+def plan_denial(
+    request: LicenseRequest, message: str | None, by: Person, now: datetime
+) -> LicenseRequest:
+    """R8: the whole request is denied; nobody gets a licence."""
+    check_pending(request)
+    return request.model_copy(
+        update={
+            "status": "denied",
+            "users": [u.model_copy(update={"outcome": "notAssigned"}) for u in request.users],
+            "decision": Decision(
+                action="deny",
+                decided_at=now,
+                decided_by=by,
+                product_id=None,
+                disabled_service_plans=[],
+                message=message,
+            ),
+        }
+    )

@@ -1,0 +1,541 @@
+"""Azure Table Storage adapter for RequestStore.
+
+One table, one partition per tenant. Every row a tenant owns shares its PartitionKey,
+so a decision (request + licence counter + assignments + index rows + outbox row)
+commits as ONE entity-group transaction: all of it happens or none of it does.
+
+RowKey layout (the prefix names the row's kind):
+
+    P|{productId}                 product, with its licence counters
+    S|process                     own-request-process settings
+    R|{requestId}                 the request (ids sort newest first, see shared.ids)
+    L|pending|{requestId}         list row of a pending request   (summary copy)
+    L|completed|{requestId}       list row of a decided request   (summary copy)
+    M|{requesterId}|{requestId}   "my requests" row               (full copy)
+    D|{productId}|{requesterId}   marker: this user has a pending request for this product
+    A|{productId}|{email}         licence assignment (kept after the request expires)
+    O|{requestId}|{kind}          outbox row: a notice to deliver (see the email worker)
+
+Because ids sort newest first and begin with the inverted creation time, "not expired"
+is an upper RowKey bound on every range: lists never read expired rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any, ParamSpec, TypeVar, cast
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.data.tables import TableClient, TableTransactionError, UpdateMode
+
+from shared.errors import StorageUnavailable
+from shared.ids import key_part, time_key
+from shared.models import (
+    LicenseRequest,
+    ListView,
+    Page,
+    Person,
+    Product,
+    RequestProcess,
+    RequestSummary,
+    ServicePlan,
+)
+from shared.ports import (
+    AlreadyAssigned,
+    ApprovalWrite,
+    DecisionContext,
+    DenialWrite,
+    NewRequestWrite,
+    Notice,
+    PendingExists,
+    StaleProduct,
+    StaleRequest,
+    StoreConflict,
+    SubmitContext,
+    Versioned,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Entity = dict[str, Any]
+Operation = tuple[Any, ...]
+
+PROCESS_KEY = "S|process"
+# Azure allows at most 15 comparisons in one $filter; the PartitionKey test is one.
+_MAX_KEYS_PER_QUERY = 14
+_UNAVAILABLE_STATUSES = {408, 429, 500, 502, 503, 504}
+
+
+def _storage_call(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn an unreachable or failing storage service into a 503 with Retry-After."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except (ServiceRequestError, ServiceResponseError) as exc:
+            raise StorageUnavailable("Storage cannot be reached; try again shortly.") from exc
+        except HttpResponseError as exc:
+            if isinstance(exc, TableTransactionError | StoreConflict):
+                raise
+            if exc.status_code in _UNAVAILABLE_STATUSES:
+                raise StorageUnavailable("Storage is busy or failing; try again shortly.") from exc
+            raise
+
+    return wrapper
+
+
+# ---- keys --------------------------------------------------------------------------------
+
+
+def product_key(product_id: str) -> str:
+    return f"P|{product_id}"
+
+
+def request_key(request_id: str) -> str:
+    return f"R|{request_id}"
+
+
+def list_key(view: str, request_id: str) -> str:
+    return f"L|{view}|{request_id}"
+
+
+def mine_key(requester_id: str, request_id: str) -> str:
+    return f"M|{requester_id}|{request_id}"
+
+
+def marker_key(product_id: str, requester_id: str) -> str:
+    return f"D|{product_id}|{requester_id}"
+
+
+def assignment_key(product_id: str, email: str) -> str:
+    return f"A|{product_id}|{key_part(email)}"
+
+
+def outbox_key(request_id: str, kind: str) -> str:
+    return f"O|{request_id}|{kind}"
+
+
+def _prefix_end(prefix: str) -> str:
+    """The smallest key greater than every key starting with `prefix` ('|' + 1 = '}')."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+# ---- entity <-> model --------------------------------------------------------------------
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _product_entity(tenant: str, product: Product) -> Entity:
+    return {
+        "PartitionKey": tenant,
+        "RowKey": product_key(product.id),
+        "Name": product.name,
+        "SelfService": product.self_service_purchase,
+        "Plans": _dump([p.to_wire() for p in product.service_plans]),
+        "Total": product.total_licenses,
+        "Assigned": product.assigned_licenses,
+        "UpdatedAt": product.updated_at,
+        "UpdatedBy": _dump(product.updated_by.to_wire()) if product.updated_by else None,
+    }
+
+
+def _product_from(entity: Entity) -> Product:
+    return Product(
+        id=entity["RowKey"][2:],
+        name=entity["Name"],
+        self_service_purchase=entity["SelfService"],
+        service_plans=[ServicePlan.model_validate(p) for p in json.loads(entity["Plans"])],
+        total_licenses=int(entity["Total"]),
+        assigned_licenses=int(entity["Assigned"]),
+        updated_at=entity.get("UpdatedAt"),
+        updated_by=Person.model_validate_json(entity["UpdatedBy"])
+        if entity.get("UpdatedBy")
+        else None,
+    )
+
+
+def _request_entity(tenant: str, row_key: str, request: LicenseRequest) -> Entity:
+    # Users go in their own property: a string property holds at most 32K characters,
+    # and 51 users with long names would crowd the rest of the request out.
+    data = request.to_wire()
+    users = data.pop("users")
+    return {
+        "PartitionKey": tenant,
+        "RowKey": row_key,
+        "Data": _dump(data),
+        "Users": _dump(users),
+        "Status": request.status,
+        "RequesterId": request.requester.id,
+        "ProductId": request.product_id,
+    }
+
+
+def _request_from(entity: Entity) -> LicenseRequest:
+    data = json.loads(entity["Data"])
+    data["users"] = json.loads(entity["Users"])
+    return LicenseRequest.model_validate(data)
+
+
+def _summary_entity(tenant: str, view: str, request: LicenseRequest) -> Entity:
+    return {
+        "PartitionKey": tenant,
+        "RowKey": list_key(view, request.id),
+        "Data": _dump(request.summary().to_wire()),
+    }
+
+
+def _summary_from(entity: Entity) -> RequestSummary:
+    if "Users" in entity:  # a full request row (the "all" view reads those)
+        return _request_from(entity).summary()
+    return RequestSummary.model_validate_json(entity["Data"])
+
+
+def _etag(entity: Any) -> str:
+    return str(entity.metadata["etag"])
+
+
+def _if_match(etag: str) -> dict[str, Any]:
+    return {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+
+
+class TableRequestStore:
+    """RequestStore on one Azure table (see the module docstring for the key layout)."""
+
+    def __init__(self, table: TableClient, tenants: TableClient) -> None:
+        self._table = table
+        self._tenants = tenants
+
+    # -- setup -----------------------------------------------------------------------------
+
+    @_storage_call
+    def ensure_tables(self) -> None:
+        """Create the tables if missing (once per process, not per call)."""
+        for client in (self._table, self._tenants):
+            try:
+                client.create_table()
+            except ResourceExistsError:
+                pass
+
+    @_storage_call
+    def register_tenant(self, tenant: str) -> None:
+        self._tenants.upsert_entity(
+            {"PartitionKey": "tenant", "RowKey": tenant}, mode=UpdateMode.MERGE
+        )
+
+    @_storage_call
+    def known_tenants(self) -> list[str]:
+        """Every tenant that ever set up a product or settings."""
+        rows = self._tenants.query_entities(
+            "PartitionKey eq @pk", parameters={"pk": "tenant"}, select=["RowKey"]
+        )
+        return [str(r["RowKey"]) for r in rows]
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _query(self, filter_: str, parameters: dict[str, Any], **kwargs: Any) -> Iterator[Entity]:
+        return cast(
+            Iterator[Entity],
+            iter(self._table.query_entities(filter_, parameters=parameters, **kwargs)),
+        )
+
+    def _point_query(self, tenant: str, keys: Sequence[str]) -> list[Entity]:
+        """Read several rows of one partition in one round trip per 14 keys."""
+        found: list[Entity] = []
+        for start in range(0, len(keys), _MAX_KEYS_PER_QUERY):
+            chunk = keys[start : start + _MAX_KEYS_PER_QUERY]
+            params: dict[str, Any] = {"pk": tenant}
+            clauses = []
+            for i, key in enumerate(chunk):
+                params[f"k{i}"] = key
+                clauses.append(f"RowKey eq @k{i}")
+            found.extend(self._query(f"PartitionKey eq @pk and ( {' or '.join(clauses)} )", params))
+        return found
+
+    def _range(
+        self, tenant: str, low: str, high: str, limit: int, *, select: list[str] | None = None
+    ) -> list[Entity]:
+        """Up to `limit` rows with low < RowKey < high, in key order."""
+        rows = self._query(
+            "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
+            {"pk": tenant, "low": low, "high": high},
+            results_per_page=min(limit, 1000),
+            select=select,
+        )
+        return list(islice(rows, limit))
+
+    def _page(
+        self, tenant: str, prefix: str, created_after: datetime, limit: int, after_key: str | None
+    ) -> tuple[list[Entity], str | None]:
+        # Ids of requests created after the cutoff sort before its time key.
+        high = prefix + time_key(created_after)
+        low = prefix + after_key if after_key else prefix[:-1] + "|"
+        rows = self._range(tenant, low, high, limit + 1)
+        next_key = rows[limit - 1]["RowKey"][len(prefix) :] if len(rows) > limit else None
+        return rows[:limit], next_key
+
+    def _submit(self, operations: list[Operation]) -> None:
+        self._table.submit_transaction(operations)
+
+    # -- catalogue -------------------------------------------------------------------------
+
+    @_storage_call
+    def list_products(self, tenant: str) -> list[Product]:
+        rows = self._query(
+            "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
+            {"pk": tenant, "low": "P|", "high": "P}"},
+        )
+        return [_product_from(r) for r in rows]
+
+    @_storage_call
+    def get_product(self, tenant: str, product_id: str) -> Versioned[Product] | None:
+        try:
+            entity = self._table.get_entity(tenant, product_key(product_id))
+        except ResourceNotFoundError:
+            return None
+        return Versioned(_product_from(entity), _etag(entity))
+
+    @_storage_call
+    def save_product(self, tenant: str, product: Product, etag: str | None) -> None:
+        entity = _product_entity(tenant, product)
+        try:
+            if etag is None:
+                self._table.create_entity(entity)
+            else:
+                self._table.update_entity(entity, mode=UpdateMode.REPLACE, **_if_match(etag))
+        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError) as exc:
+            raise StaleProduct(str(exc)) from exc
+
+    # -- settings --------------------------------------------------------------------------
+
+    @_storage_call
+    def get_request_process(self, tenant: str) -> Versioned[RequestProcess] | None:
+        try:
+            entity = self._table.get_entity(tenant, PROCESS_KEY)
+        except ResourceNotFoundError:
+            return None
+        return Versioned(RequestProcess.model_validate_json(entity["Data"]), _etag(entity))
+
+    @_storage_call
+    def save_request_process(self, tenant: str, process: RequestProcess, etag: str | None) -> None:
+        entity = {"PartitionKey": tenant, "RowKey": PROCESS_KEY, "Data": _dump(process.to_wire())}
+        try:
+            if etag is None:
+                self._table.create_entity(entity)
+            else:
+                self._table.update_entity(entity, mode=UpdateMode.REPLACE, **_if_match(etag))
+        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError) as exc:
+            raise StoreConflict(str(exc)) from exc
+
+    # -- submit ----------------------------------------------------------------------------
+
+    @_storage_call
+    def load_submit_context(self, tenant: str, product_id: str, requester_id: str) -> SubmitContext:
+        marker = marker_key(product_id, requester_id)
+        rows = {
+            r["RowKey"]: r
+            for r in self._point_query(tenant, [PROCESS_KEY, product_key(product_id), marker])
+        }
+        process = rows.get(PROCESS_KEY)
+        product = rows.get(product_key(product_id))
+        pending = rows.get(marker)
+        return SubmitContext(
+            process=RequestProcess.model_validate_json(process["Data"])
+            if process
+            else RequestProcess(),
+            product=_product_from(product) if product else None,
+            pending_id=pending["RequestId"] if pending else None,
+            pending_marker_etag=_etag(pending) if pending else None,
+        )
+
+    @_storage_call
+    def create_request(self, tenant: str, write: NewRequestWrite) -> None:
+        req = write.request
+        marker: Entity = {
+            "PartitionKey": tenant,
+            "RowKey": marker_key(req.product_id, req.requester.id),
+            "RequestId": req.id,
+        }
+        ops: list[Operation] = [
+            ("create", _request_entity(tenant, request_key(req.id), req)),
+            ("create", _summary_entity(tenant, "pending", req)),
+            ("create", _request_entity(tenant, mine_key(req.requester.id, req.id), req)),
+            ("create", marker)
+            if write.replace_marker_etag is None
+            else (
+                "update",
+                marker,
+                {"mode": UpdateMode.REPLACE, **_if_match(write.replace_marker_etag)},
+            ),
+        ]
+        if write.notice:
+            ops.append(("create", self._outbox_entity(tenant, write.notice)))
+        try:
+            self._submit(ops)
+        except TableTransactionError as exc:
+            if exc.index == 3:
+                raise PendingExists(str(exc)) from exc
+            raise
+
+    # -- reads -----------------------------------------------------------------------------
+
+    @_storage_call
+    def get_request(self, tenant: str, request_id: str) -> Versioned[LicenseRequest] | None:
+        try:
+            entity = self._table.get_entity(tenant, request_key(request_id))
+        except ResourceNotFoundError:
+            return None
+        return Versioned(_request_from(entity), _etag(entity))
+
+    @_storage_call
+    def load_decision_context(self, tenant: str, request_id: str) -> DecisionContext:
+        # The request and the whole (small) catalogue in one round trip: the product to
+        # assign may be any product that fulfils the requested one (R10, X2).
+        rows = self._query(
+            "PartitionKey eq @pk and ( RowKey eq @rk or ( RowKey gt @low and RowKey lt @high ) )",
+            {"pk": tenant, "rk": request_key(request_id), "low": "P|", "high": "P}"},
+        )
+        request: Versioned[LicenseRequest] | None = None
+        catalogue: dict[str, Versioned[Product]] = {}
+        for row in rows:
+            if row["RowKey"].startswith("R|"):
+                request = Versioned(_request_from(row), _etag(row))
+            else:
+                product = _product_from(row)
+                catalogue[product.id] = Versioned(product, _etag(row))
+        return DecisionContext(request=request, catalogue=catalogue)
+
+    @_storage_call
+    def holders(self, tenant: str, product_id: str, emails: Sequence[str]) -> set[str]:
+        keys = {assignment_key(product_id, e): e.lower() for e in emails}
+        return {keys[r["RowKey"]] for r in self._point_query(tenant, list(keys))}
+
+    @_storage_call
+    def list_requests(
+        self,
+        tenant: str,
+        view: ListView,
+        *,
+        created_after: datetime,
+        limit: int,
+        after_key: str | None,
+    ) -> Page[RequestSummary]:
+        prefix = "R|" if view == "all" else f"L|{view}|"
+        rows, next_key = self._page(tenant, prefix, created_after, limit, after_key)
+        return Page[RequestSummary](items=[_summary_from(r) for r in rows], next_key=next_key)
+
+    @_storage_call
+    def list_user_requests(
+        self,
+        tenant: str,
+        user_id: str,
+        *,
+        created_after: datetime,
+        limit: int,
+        after_key: str | None,
+    ) -> Page[LicenseRequest]:
+        rows, next_key = self._page(tenant, f"M|{user_id}|", created_after, limit, after_key)
+        return Page[LicenseRequest](items=[_request_from(r) for r in rows], next_key=next_key)
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def _decision_ops(
+        self, tenant: str, before: Versioned[LicenseRequest], after: LicenseRequest
+    ) -> list[Operation]:
+        """The rows every decision changes; the request's ETag makes it happen once (X5)."""
+        replace = {"mode": UpdateMode.REPLACE}
+        return [
+            (
+                "update",
+                _request_entity(tenant, request_key(after.id), after),
+                {**replace, **_if_match(before.etag)},
+            ),
+            ("delete", {"PartitionKey": tenant, "RowKey": list_key("pending", after.id)}),
+            ("create", _summary_entity(tenant, "completed", after)),
+            (
+                "update",
+                _request_entity(tenant, mine_key(after.requester.id, after.id), after),
+                replace,
+            ),
+            (
+                "delete",
+                {
+                    "PartitionKey": tenant,
+                    "RowKey": marker_key(after.product_id, after.requester.id),
+                },
+            ),
+        ]
+
+    def _outbox_entity(self, tenant: str, notice: Notice) -> Entity:
+        return {
+            "PartitionKey": tenant,
+            "RowKey": outbox_key(notice.request_id, notice.kind),
+            "Payload": _dump(notice.payload),
+            "Queued": False,
+            "CreatedAt": datetime.now(UTC),
+        }
+
+    @_storage_call
+    def commit_approval(self, tenant: str, write: ApprovalWrite) -> None:
+        ops = self._decision_ops(tenant, write.before, write.after)
+        counter_index = None
+        if write.assigned_emails:
+            counter_index = len(ops)
+            counter = {
+                "PartitionKey": tenant,
+                "RowKey": product_key(write.product.value.id),
+                "Assigned": write.product.value.assigned_licenses + len(write.assigned_emails),
+            }
+            ops.append(
+                ("update", counter, {"mode": UpdateMode.MERGE, **_if_match(write.product.etag)})
+            )
+        first_assignment = len(ops)
+        decision = write.after.decision
+        for email in write.assigned_emails:
+            ops.append(
+                (
+                    "create",
+                    {
+                        "PartitionKey": tenant,
+                        "RowKey": assignment_key(write.product.value.id, email),
+                        "Email": email,
+                        "RequestId": write.after.id,
+                        "AssignedAt": decision.decided_at if decision else None,
+                        "DisabledPlans": _dump(decision.disabled_service_plans if decision else []),
+                    },
+                )
+            )
+        if write.notice:
+            ops.append(("create", self._outbox_entity(tenant, write.notice)))
+        try:
+            self._submit(ops)
+        except TableTransactionError as exc:
+            if counter_index is not None and exc.index == counter_index:
+                raise StaleProduct(str(exc)) from exc
+            if first_assignment <= exc.index < first_assignment + len(write.assigned_emails):
+                raise AlreadyAssigned(write.assigned_emails[exc.index - first_assignment]) from exc
+            raise StaleRequest(str(exc)) from exc
+
+    @_storage_call
+    def commit_denial(self, tenant: str, write: DenialWrite) -> None:
+        ops = self._decision_ops(tenant, write.before, write.after)
+        if write.notice:
+            ops.append(("create", self._outbox_entity(tenant, write.notice)))
+        try:
+            self._submit(ops)
+        except TableTransactionError as exc:
+            raise StaleRequest(str(exc)) from exc

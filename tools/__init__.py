@@ -1,0 +1,1 @@
+"""Developer command-line tools (not deployed)."""
