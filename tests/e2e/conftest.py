@@ -1,0 +1,107 @@
+"""The app served by the dev host (a subprocess) on a free port, against the test Azurite."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.api import Api, Tenant, token, unique_tenant
+from tests.support.azurite import Azurite, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def devhost_env(azurite: Azurite, **extra: str) -> dict[str, str]:
+    """The environment the dev host runs the app with in tests."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "EMAIL_", "RETENTION_"))
+    }
+    env.update(
+        {
+            "AzureWebJobsStorage": azurite.connection_string,
+            "AUTH_MODE": "dev",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def start_devhost(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """Start `python -m tools.devhost` and wait until /api/health answers."""
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tools.devhost", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dev host exited: {log_path.read_text()[-3000:]}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=1).ok:
+                return proc
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"dev host not ready: {log_path.read_text()[-3000:]}")
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate, then kill if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def base_url(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dev host serving function_app for the whole session."""
+    port = free_port()
+    outbox = tmp_path_factory.mktemp("outbox")
+    proc = start_devhost(
+        devhost_env(azurite, EMAIL_OUTBOX_DIR=str(outbox)),
+        port,
+        tmp_path_factory.mktemp("devhost") / "devhost.log",
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def tenant(base_url: str, http: requests.Session) -> Tenant:
+    """A fresh tenant with an admin and a user."""
+    tid = unique_tenant()
+    return Tenant(
+        id=tid,
+        admin=Api(base_url, token(tid, "admin@contoso.com", admin=True, name="Ada Admin"), http),
+        user=Api(base_url, token(tid, "megan@contoso.com", name="Megan Bowen"), http),
+        base=base_url,
+        session=http,
+    )
+
+
+@pytest.fixture
+def anonymous(base_url: str, http: requests.Session) -> Api:
+    return Api(base_url, None, http)
