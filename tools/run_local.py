@@ -118,12 +118,14 @@ def main() -> int:
 def _banner(base: str, created: list[str], outbox: str) -> str:
     loaded = f"created {', '.join(created)}" if created else "already loaded"
     return f"""
-License Requests is running at {base}/api  (Azurite on 127.0.0.1:10000-10002, data in .local/azurite)
+License Requests is running at {base}/api
+  Azurite on 127.0.0.1:10000-10002 (data in .local/azurite)
 Demo tenant '{DEMO_TENANT}': catalogue {loaded}. Emails are written to {outbox}/.
 
 Try it (in another terminal):
-  ADMIN=$(.venv/bin/python -m tools.token --tenant {DEMO_TENANT} --user {DEMO_ADMIN} --admin)
-  USER=$(.venv/bin/python -m tools.token --tenant {DEMO_TENANT} --user {DEMO_USER} --name "Megan Bowen")
+  export T={DEMO_TENANT}
+  ADMIN=$(.venv/bin/python -m tools.token --tenant $T --user {DEMO_ADMIN} --admin)
+  USER=$(.venv/bin/python -m tools.token --tenant $T --user {DEMO_USER} --name "Megan Bowen")
   curl -s {base}/api/products -H "Authorization: Bearer $USER"
   curl -s -X POST {base}/api/requests -H "Authorization: Bearer $USER" \\
        -d '{{"productId": "visio-plan-2", "users": [{{"email": "alex@contoso.com"}}]}}'

@@ -1,0 +1,326 @@
+"""The HTTP front end: a keep-alive HTTP/1.1 server that routes requests to HTTP functions."""
+
+from __future__ import annotations
+
+import http
+import json
+import logging
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, cast
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import azure.functions as func
+from azure.functions import _abc as azf_abc
+
+from .invoker import Invoker
+from .registry import HttpFunction
+from .routing import Router
+
+log = logging.getLogger("devhost.http")
+
+# Azure's documented limit for a request with a declared length.
+MAX_CONTENT_LENGTH = 100 * 1024 * 1024
+# A chunked body is buffered blind, so it gets a tighter cap.
+MAX_CHUNKED_BODY = 10 * 1024 * 1024
+# Kestrel's default keep-alive timeout: idle connections are dropped after it.
+KEEP_ALIVE_SECONDS = 130
+
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_ADMIN_PATH = re.compile(r"^/admin/functions/([^/]+)/?$", re.IGNORECASE)
+# Headers the server frames itself; copying the function's would corrupt the framing.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+# (function name, input text) -> whether such a non-HTTP function exists.
+AdminInvoke = Callable[[str, str], bool]
+
+
+class _ClientError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _text(status: int, message: str) -> _Response:
+    return _Response(status, [("Content-Type", "text/plain; charset=utf-8")], message.encode())
+
+
+def render_response(result: object) -> _Response:
+    """Turn what an HTTP function returned into status, headers and body, like the worker.
+
+    The worker accepts an HttpResponse or a str for the http `$return`
+    binding; anything else (None included) fails the invocation.
+    """
+    if isinstance(result, str):
+        return _text(200, result)
+    if not isinstance(result, azf_abc.HttpResponse):
+        raise TypeError(
+            f"an HTTP function must return func.HttpResponse or str, not {type(result).__name__}"
+        )
+    headers: list[tuple[str, str]] = [(str(k), str(v)) for k, v in result.headers.items()]
+    if not any(k.lower() == "content-type" for k, _ in headers):
+        mimetype = str(result.mimetype)
+        content_type = (
+            f"{mimetype}; charset={result.charset}" if mimetype.startswith("text/") else mimetype
+        )
+        headers.append(("Content-Type", content_type))
+    for name, value in headers:
+        if not _TOKEN.match(name) or "\r" in value or "\n" in value:
+            raise ValueError(f"invalid response header {name!r}")
+    return _Response(int(result.status_code), headers, result.get_body() or b"")
+
+
+class HttpDispatcher:
+    """Everything a request handler needs: routes, the invoker and the admin hook."""
+
+    def __init__(
+        self,
+        router: Router[HttpFunction],
+        invoker: Invoker,
+        admin_invoke: AdminInvoke | None = None,
+        *,
+        verbose: bool = False,
+    ) -> None:
+        self.router = router
+        self.invoker = invoker
+        self.admin_invoke = admin_invoke
+        self.verbose = verbose
+
+    def call(self, fn: HttpFunction, request: func.HttpRequest) -> _Response:
+        """Invoke an HTTP function; a failure becomes a 500, as on the real host."""
+        started = time.perf_counter()
+        invocation = uuid.uuid4()
+        try:
+            response = render_response(self.invoker.invoke(fn, request))
+        except Exception:
+            log.exception("Executed 'Functions.%s' (Failed, Id=%s)", fn.name, invocation)
+            return _text(500, "Internal Server Error: the function raised; see the host log.")
+        log.debug(
+            "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%.0fms)",
+            fn.name,
+            invocation,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    def admin(self, method: str, path: str, body: bytes) -> _Response | None:
+        """Core Tools' `POST /admin/functions/<name>`: run a non-HTTP function now."""
+        found = _ADMIN_PATH.match(path)
+        if found is None or self.admin_invoke is None:
+            return None
+        if method != "POST":
+            return _text(405, "Use POST to invoke a function.")
+        text = ""
+        if body.strip():
+            try:
+                payload: Any = json.loads(body)
+            except ValueError:
+                return _text(400, 'The body must be JSON like {"input": "..."}.')
+            if isinstance(payload, dict):
+                raw = payload.get("input", "")
+                text = raw if isinstance(raw, str) else json.dumps(raw)
+        if not self.admin_invoke(unquote(found.group(1)), text):
+            return _text(404, "No such timer or queue function.")
+        return _Response(202, [], b"")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Benchmarks open many connections at once; the default backlog of 5 drops them.
+    request_queue_size = 256
+
+    def __init__(self, address: tuple[str, int], dispatcher: HttpDispatcher) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.dispatcher = dispatcher
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients hanging up mid-request are routine under load, not host errors.
+        log.debug("connection from %s failed", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "devhost"
+    timeout = KEEP_ALIVE_SECONDS
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in one write, but without this a client's
+        # delayed ACK can still add ~40 ms to every keep-alive request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    @property
+    def _dispatcher(self) -> HttpDispatcher:
+        return cast(_Server, self.server).dispatcher
+
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # BaseHTTPRequestHandler looks up do_<METHOD>; every method goes through routing,
+        # so an unknown verb gets the host's 404 rather than a 501.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
+        if self._dispatcher.verbose:
+            log.info("%s - %s", self.address_string(), format % args)
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(65537)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError as exc:
+                raise _ClientError(400, "Malformed chunked body.") from exc
+            if size == 0:
+                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers carry nothing a function can see
+                return b"".join(chunks)
+            total += size
+            if total > MAX_CHUNKED_BODY:
+                raise _ClientError(413, "Chunked request body too large.")
+            chunk = self.rfile.read(size)
+            if len(chunk) < size:
+                raise _ClientError(400, "Truncated chunked body.")
+            chunks.append(chunk)
+            self.rfile.readline(3)
+
+    def _read_body(self) -> bytes:
+        encoding = self.headers.get("Transfer-Encoding", "")
+        if "chunked" in encoding.lower():
+            return self._read_chunked()
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            return b""
+        try:
+            length = int(length_header)
+        except ValueError as exc:
+            raise _ClientError(400, "Invalid Content-Length.") from exc
+        if length < 0:
+            raise _ClientError(400, "Invalid Content-Length.")
+        if length > MAX_CONTENT_LENGTH:
+            raise _ClientError(413, "Request body too large.")
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise _ClientError(400, "Request body shorter than Content-Length.")
+        return body
+
+    def _headers(self) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for name, value in self.headers.items():
+            key = name.lower()
+            merged[key] = f"{merged[key]}, {value}" if key in merged else value
+        return merged
+
+    def _dispatch(self) -> None:
+        try:
+            body = self._read_body()
+        except _ClientError as exc:
+            # The unread body is still on the wire, so this connection cannot be reused.
+            self.close_connection = True
+            self._send(_text(exc.status, str(exc)))
+            return
+        split = urlsplit(self.path)
+        # Decode everything but %2F, as ASP.NET does, so an encoded slash stays in one segment.
+        path = unquote(re.sub("%2[fF]", "%252F", split.path or "/"))
+        dispatcher = self._dispatcher
+        admin = dispatcher.admin(self.command, path, body)
+        if admin is not None:
+            self._send(admin)
+            return
+        matched = dispatcher.router.match(self.command, path)
+        if matched is None:
+            self._send(_Response(404, [], b""))
+            return
+        fn, route_params = matched
+        params: dict[str, str] = {}
+        for key, value in parse_qsl(split.query, keep_blank_values=True):
+            params.setdefault(key, value)
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        target = split.path + (f"?{split.query}" if split.query else "")
+        request = func.HttpRequest(
+            self.command,
+            f"http://{host}{target}",
+            headers=self._headers(),
+            params=params,
+            route_params=route_params,
+            body=body,
+        )
+        self._send(dispatcher.call(fn, request))
+
+    def _send(self, response: _Response) -> None:
+        status = response.status
+        try:
+            reason = http.HTTPStatus(status).phrase
+        except ValueError:
+            reason = ""
+        lines = [
+            f"HTTP/1.1 {status} {reason}",
+            f"Date: {self.date_time_string()}",
+            f"Server: {self.server_version}",
+        ]
+        lines.extend(f"{k}: {v}" for k, v in response.headers if k.lower() not in _FRAMING_HEADERS)
+        body = response.body
+        if status in _NO_BODY_STATUSES or 100 <= status < 200:
+            body = b""
+        else:
+            lines.append(f"Content-Length: {len(body)}")
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", errors="replace")
+        # One write: headers and body in the same segment keep keep-alive latency low.
+        self.wfile.write(head if self.command == "HEAD" else head + body)
+        self.log_request(status, len(body))
+
+
+class FunctionHttpServer:
+    """Serves HTTP functions on a background thread; `port` is the bound port (0 allowed)."""
+
+    def __init__(self, host: str, port: int, dispatcher: HttpDispatcher) -> None:
+        self._server = _Server((host, port), dispatcher)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The port actually bound, useful when 0 asked for any free one."""
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        """Start serving on a daemon thread; returns at once."""
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="devhost-http",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop accepting connections and close the listening socket."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+
+def describe_methods(methods: Iterable[str] | None) -> str:
+    """`GET,POST` or `*`, for the start-up listing."""
+    return ",".join(sorted(methods)) if methods else "*"

@@ -1,0 +1,133 @@
+"""Timer triggers: NCRONTAB or TimeSpan schedules, one thread per timer function."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from azure.functions.timer import TimerRequest
+from croniter import croniter  # type: ignore[import-untyped]
+
+from .host_config import ConfigError, parse_timespan, resolve_setting_refs
+from .invoker import Invoker
+from .registry import TimerFunction
+
+log = logging.getLogger("devhost.timer")
+
+# Later than this after its slot, an invocation is reported as past due.
+PAST_DUE_AFTER = timedelta(seconds=1)
+# Re-read the clock at least this often so a changed wall clock is noticed.
+_MAX_SLEEP = 30.0
+_TIMESPAN_LIKE = re.compile(r"^\s*(?:\d+\.)?\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?\s*$")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a timer fires: a cron expression or a fixed interval."""
+
+    expression: str
+    interval: timedelta | None = None
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first occurrence strictly after `moment` (an aware datetime)."""
+        if self.interval is not None:
+            return moment + self.interval
+        # Six fields are NCRONTAB (seconds first); five are plain cron, as the host accepts.
+        six = len(self.expression.split()) == 6
+        return croniter(self.expression, moment, second_at_beginning=six).get_next(datetime)  # type: ignore[no-any-return]
+
+
+def parse_schedule(
+    raw: str, function_name: str, environ: Mapping[str, str] | None = None
+) -> Schedule:
+    """Resolve `%NAME%` and validate a schedule; raise ConfigError naming what is wrong."""
+    what = f"timer function {function_name!r} schedule"
+    expression = resolve_setting_refs(raw, what, environ).strip()
+    origin = f" (from {raw!r})" if expression != raw.strip() else ""
+    if _TIMESPAN_LIKE.match(expression):
+        interval = parse_timespan(expression)
+        if interval <= timedelta(0):
+            raise ConfigError(f"{what}: interval {expression!r}{origin} must be positive")
+        return Schedule(expression, interval)
+    fields = expression.split()
+    six = len(fields) == 6
+    if len(fields) not in (5, 6) or not croniter.is_valid(expression, second_at_beginning=six):
+        raise ConfigError(
+            f"{what}: {expression!r}{origin} is not a valid NCRONTAB expression "
+            f"(six fields, seconds first, e.g. '0 */5 * * * *')"
+        )
+    return Schedule(expression)
+
+
+def _now() -> datetime:
+    # Local wall time, as the Functions host uses (UTC on Azure unless WEBSITE_TIME_ZONE).
+    return datetime.now().astimezone()
+
+
+class TimerRunner:
+    """Runs one timer function on its schedule until stopped; failures never stop it."""
+
+    def __init__(
+        self,
+        fn: TimerFunction,
+        schedule: Schedule,
+        invoker: Invoker,
+        stop_event: threading.Event,
+    ) -> None:
+        self.fn = fn
+        self.schedule = schedule
+        self._invoker = invoker
+        self._stop = stop_event
+        self._thread = threading.Thread(
+            target=self._run, name=f"devhost-timer-{fn.name}", daemon=True
+        )
+        self._invoke_lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the timer's thread."""
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        """Wait for the thread after the stop event is set."""
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("timer %s still running after %.0fs; leaving it", self.fn.name, timeout)
+
+    def invoke(self, past_due: bool, reason: str) -> None:
+        """Run the function once; log, never raise, on failure."""
+        # Serialised so an admin-triggered run never overlaps a scheduled one, as on the host.
+        with self._invoke_lock:
+            invocation = uuid.uuid4()
+            started = time.perf_counter()
+            log.info("Executing 'Functions.%s' (Reason='%s', Id=%s)", self.fn.name, reason, invocation)
+            try:
+                self._invoker.invoke(self.fn, TimerRequest(past_due=past_due))
+            except Exception:
+                log.exception("Executed 'Functions.%s' (Failed, Id=%s)", self.fn.name, invocation)
+                return
+            log.info(
+                "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%.0fms)",
+                self.fn.name,
+                invocation,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    def _run(self) -> None:
+        if self.fn.run_on_startup:
+            self.invoke(past_due=False, reason="Timer fired at startup (runOnStartup)")
+        due = self.schedule.next_after(_now())
+        while not self._stop.is_set():
+            wait = (due - _now()).total_seconds()
+            if wait > 0:
+                self._stop.wait(min(wait, _MAX_SLEEP))
+                continue
+            late = _now() - due
+            self.invoke(past_due=late > PAST_DUE_AFTER, reason=f"Timer fired at {due.isoformat()}")
+            # Like the host, the next slot is computed after the run: missed slots are skipped.
+            due = self.schedule.next_after(max(due, _now()))
