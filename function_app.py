@@ -4,7 +4,14 @@ import logging
 
 import azure.functions as func
 
-from functions import dev_http, health_http, products_http, requests_http, settings_http
+from functions import (
+    dev_http,
+    email_queue,
+    health_http,
+    products_http,
+    requests_http,
+    settings_http,
+)
 from shared.config import get_settings
 
 # Settings are validated at start so a misconfigured app fails loudly, not per call.
@@ -14,5 +21,5 @@ if get_settings().auth_mode == "dev":
     )
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-for area in (health_http, products_http, settings_http, requests_http, dev_http):
+for area in (health_http, products_http, settings_http, requests_http, dev_http, email_queue):
     app.register_functions(area.bp)

@@ -7,14 +7,16 @@ SDK clients, so a function invocation never pays for building one.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from shared.auth import TokenVerifier, build_verifier
 from shared.config import Settings, get_settings
 from shared.cursors import CursorCodec
-from shared.ports import Clock, Notifier
+from shared.email_content import EmailRenderer
+from shared.notifications import NotificationWorker, OutboxRelay, QueueNotifier
+from shared.ports import Clock, EmailSender, Notifier
 from shared.services import LicenseService
 from shared.table_store import TableRequestStore
 
@@ -34,7 +36,7 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Container:
     """Everything the functions use, built once."""
 
@@ -43,7 +45,25 @@ class Container:
     store: TableRequestStore
     verifier: TokenVerifier
     service: LicenseService
-    notifier: Notifier | None = None
+    notifier: Notifier
+    sender: EmailSender | None = None
+    _worker: NotificationWorker | None = field(default=None, repr=False)
+
+    def worker(self) -> NotificationWorker:
+        """The email worker; its sender is built on first use (HTTP calls never need it)."""
+        if self._worker is None:
+            if self.sender is None:
+                from shared.email_senders import build_email_sender  # noqa: PLC0415
+
+                self.sender = build_email_sender(self.settings)
+            self._worker = NotificationWorker(
+                self.store, self.sender, EmailRenderer(self.settings.email_language), self.clock
+            )
+        return self._worker
+
+    def relay(self) -> OutboxRelay:
+        """The outbox relay."""
+        return OutboxRelay(self.store, self.notifier, self.clock)
 
 
 def _credential(settings: Settings) -> Any:
@@ -72,12 +92,42 @@ def build_store(settings: Settings, **client_options: Any) -> TableRequestStore:
     return store
 
 
+def build_queue(settings: Settings, **client_options: Any) -> Any:
+    """The notifications queue client (base64 messages, as the Functions trigger expects)."""
+    from azure.core.exceptions import ResourceExistsError  # noqa: PLC0415
+    from azure.storage.queue import QueueClient, TextBase64EncodePolicy  # noqa: PLC0415
+
+    options = {
+        **CLIENT_OPTIONS,
+        "message_encode_policy": TextBase64EncodePolicy(),
+        **client_options,
+    }
+    name = settings.notifications_queue
+    clients = []
+    for queue_name in (name, f"{name}-poison"):
+        if settings.storage_connection:
+            client = QueueClient.from_connection_string(
+                settings.storage_connection, queue_name, **options
+            )
+        else:
+            assert settings.queue_service_uri
+            client = QueueClient(
+                settings.queue_service_uri, queue_name, credential=_credential(settings), **options
+            )
+        try:
+            client.create_queue()
+        except ResourceExistsError:
+            pass
+        clients.append(client)
+    return clients[0]
+
+
 def build(settings: Settings | None = None, **parts: Any) -> Container:
     """A container from settings, with any part given in `parts` used as is."""
     settings = settings or get_settings()
     clock = parts.get("clock") or SystemClock()
     store = parts.get("store") or build_store(settings)
-    notifier = parts.get("notifier")
+    notifier = parts.get("notifier") or QueueNotifier(build_queue(settings))
     service = parts.get("service") or LicenseService(
         store,
         clock,
@@ -92,6 +142,7 @@ def build(settings: Settings | None = None, **parts: Any) -> Container:
         verifier=parts.get("verifier") or build_verifier(settings),
         service=service,
         notifier=notifier,
+        sender=parts.get("sender"),
     )
 
 

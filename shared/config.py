@@ -25,6 +25,12 @@ DEV_JWT_SECRET_DEFAULT = "local-dev-only-secret-0123456789abcdef0123456789"
 DEV_CURSOR_SECRET_DEFAULT = "local-dev-only-cursor-secret-0123456789abcdef"
 ENTRA_JWKS_URL = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# Timer schedules are resolved by the Functions host from app settings (%NAME%), so they
+# must exist as settings; these are the values used when the environment has none.
+SCHEDULE_DEFAULTS = {
+    "RETENTION_SCHEDULE": "0 0 2 * * *",
+    "OUTBOX_RELAY_SCHEDULE": "0 * * * * *",
+}
 
 
 class SettingsError(ValueError):
@@ -50,6 +56,7 @@ class Settings:
     cursor_secret: str = DEV_CURSOR_SECRET_DEFAULT
     retention_period: timedelta = timedelta(days=30)
     retention_schedule: str = "0 0 2 * * *"
+    outbox_relay_schedule: str = "0 * * * * *"
     email_sender: Literal["acs", "outbox"] = "outbox"
     email_outbox_dir: str = ".local/outbox"
     email_language: Literal["en", "ko"] = "en"
@@ -110,6 +117,11 @@ def _csv(raw: str | None) -> tuple[str, ...]:
     return tuple(p.strip() for p in (raw or "").split(",") if p.strip())
 
 
+def with_schedule_defaults(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` plus the schedule settings the Functions host needs, where missing."""
+    return {**SCHEDULE_DEFAULTS, **env}
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build and validate Settings from `env` (default: the process environment)."""
     e = dict(os.environ if env is None else env)
@@ -143,7 +155,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cursor_secret=get("CURSOR_SECRET", DEV_CURSOR_SECRET_DEFAULT),
         retention_period=_parse_duration("RETENTION_PERIOD", get("RETENTION_PERIOD", "P30D")),
         retention_schedule=_parse_schedule(
-            "RETENTION_SCHEDULE", get("RETENTION_SCHEDULE", "0 0 2 * * *")
+            "RETENTION_SCHEDULE", get("RETENTION_SCHEDULE", SCHEDULE_DEFAULTS["RETENTION_SCHEDULE"])
+        ),
+        outbox_relay_schedule=_parse_schedule(
+            "OUTBOX_RELAY_SCHEDULE",
+            get("OUTBOX_RELAY_SCHEDULE", SCHEDULE_DEFAULTS["OUTBOX_RELAY_SCHEDULE"]),
         ),
         email_sender=_choice("EMAIL_SENDER", get("EMAIL_SENDER", "outbox"), ("acs", "outbox")),  # type: ignore[arg-type]
         email_outbox_dir=get("EMAIL_OUTBOX_DIR", ".local/outbox"),

@@ -14,6 +14,7 @@ def decision_notice(request: LicenseRequest, product: Product | None) -> Notice:
     return Notice(
         kind="decision",
         request_id=request.id,
+        created_at=decision.decided_at,
         payload={
             "kind": "decision",
             "requestId": request.id,
@@ -35,6 +36,7 @@ def submitted_notice(request: LicenseRequest, recipients: list[str]) -> Notice:
     return Notice(
         kind="submitted",
         request_id=request.id,
+        created_at=request.created_at,
         payload={
             "kind": "submitted",
             "requestId": request.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from shared.models import LicenseRequest, ListView, Page, Product, RequestProcess, RequestSummary
 
@@ -56,6 +56,12 @@ class Notice:
     kind: Literal["decision", "submitted"]
     request_id: str
     payload: dict[str, object]
+    created_at: datetime
+
+    @property
+    def outbox_key(self) -> str:
+        """The RowKey of its outbox row, in its tenant's partition."""
+        return f"O|{self.request_id}|{self.kind}"
 
 
 @dataclass(frozen=True)
@@ -169,7 +175,75 @@ class RequestStore(Protocol):
         """Remember that the tenant exists (the retention sweep visits known tenants)."""
 
 
-class Notifier(Protocol):
-    """Hands committed notices to the delivery queue (best effort: the relay catches up)."""
+@dataclass(frozen=True)
+class OutboxRow:
+    """A committed notice and how far its delivery got."""
 
-    def publish(self, tenant: str, notice: Notice) -> None: ...
+    key: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int = 0
+    sent: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    relay_count: int = 0
+    relayed_at: datetime | None = None
+
+
+class OutboxStore(Protocol):
+    """Delivery bookkeeping of outbox rows (written by decisions and submits)."""
+
+    def get_outbox(self, tenant: str, key: str) -> Versioned[OutboxRow] | None: ...
+
+    def lease_outbox(self, tenant: str, row: OutboxRow, etag: str) -> None:
+        """Save attempts and lease at `etag`; StoreConflict when someone else moved it."""
+
+    def mark_outbox(
+        self, tenant: str, key: str, sent: Sequence[str], failed: Sequence[str]
+    ) -> None:
+        """Record which recipients are done."""
+
+    def delete_outbox(self, tenant: str, key: str) -> None:
+        """Delivery finished; no error when already gone."""
+
+    def stale_outbox(self, tenant: str, created_before: datetime) -> list[Versioned[OutboxRow]]:
+        """Rows no worker ever picked up, created before the given time."""
+
+    def mark_relayed(self, tenant: str, row: OutboxRow, etag: str) -> None:
+        """Save relay bookkeeping at `etag`; StoreConflict when it moved."""
+
+    def known_tenants(self) -> list[str]: ...
+
+
+class Notifier(Protocol):
+    """Hands committed outbox rows to the delivery queue (best effort: the relay catches up)."""
+
+    def publish(self, tenant: str, outbox_key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """One rendered email to one recipient."""
+
+    to: str
+    to_name: str | None
+    subject: str
+    text: str
+    html: str
+    # Stable per (notice, recipient): senders use it to never send the same email twice.
+    key: str
+
+
+class EmailSendError(Exception):
+    """Sending failed. `permanent` failures (e.g. a rejected address) are not retried."""
+
+    def __init__(self, detail: str, *, permanent: bool = False) -> None:
+        super().__init__(detail)
+        self.permanent = permanent
+
+
+class EmailSender(Protocol):
+    """Delivers one email or raises EmailSendError."""
+
+    def send(self, email: OutgoingEmail) -> None: ...

@@ -16,6 +16,7 @@ from shared import rules
 from shared.auth import Principal
 from shared.cursors import CursorCodec
 from shared.errors import (
+    InsufficientLicenses,
     InvalidRequest,
     NotFound,
     OwnRequestProcess,
@@ -146,7 +147,7 @@ class LicenseService:
         if notice is None or self._notifier is None:
             return
         try:
-            self._notifier.publish(tenant, notice)
+            self._notifier.publish(tenant, notice.outbox_key)
         except Exception:  # noqa: BLE001 - delivery is retried by the outbox relay
             log.warning("notice for %s not queued now; the relay will", notice.request_id)
 
@@ -323,14 +324,23 @@ class LicenseService:
                 raise NotFound("No such request.")
             catalogue = {pid: v.value for pid, v in ctx.catalogue.items()}
             target = command.product_id or ctx.request.value.product_id
-            plan = rules.plan_approval(
-                ctx.request.value,
-                catalogue,
-                command,
-                holders if holders_of == target else set(),
-                rules.person(who),
-                self._now(),
-            )
+            try:
+                plan = rules.plan_approval(
+                    ctx.request.value,
+                    catalogue,
+                    command,
+                    holders if holders_of == target else set(),
+                    rules.person(who),
+                    self._now(),
+                )
+            except InsufficientLicenses:
+                if holders_of == target:
+                    raise
+                # Users who already hold the product need no seat: learn who they are
+                # before saying no (this read happens only on this path).
+                holders = self._holders(who.tenant_id, target, ctx.request.value)
+                holders_of = target
+                continue
             notice = decision_notice(plan.request, plan.product)
             write = ApprovalWrite(
                 before=ctx.request,
@@ -342,9 +352,8 @@ class LicenseService:
             try:
                 self._store.commit_approval(who.tenant_id, write)
             except AlreadyAssigned:
-                # Rare: someone in the request already holds the product. Learn who, once.
-                emails = [u.email for u in ctx.request.value.users]
-                holders = self._store.holders(who.tenant_id, plan.product.id, emails)
+                # Someone in the request already holds the product: learn who, then retry.
+                holders = self._holders(who.tenant_id, plan.product.id, ctx.request.value)
                 holders_of = plan.product.id
                 continue
             except (StaleRequest, StaleProduct):
@@ -353,6 +362,9 @@ class LicenseService:
             self._publish(who.tenant_id, notice)
             return plan.request
         raise self._too_busy()
+
+    def _holders(self, tenant: str, product_id: str, request: LicenseRequest) -> set[str]:
+        return self._store.holders(tenant, product_id, [u.email for u in request.users])
 
     def deny(self, who: Principal, request_id: str, command: DenyCommand) -> LicenseRequest:
         """R8, X5: deny the whole request, once."""

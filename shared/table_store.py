@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -59,6 +59,7 @@ from shared.ports import (
     DenialWrite,
     NewRequestWrite,
     Notice,
+    OutboxRow,
     PendingExists,
     StaleProduct,
     StaleRequest,
@@ -122,10 +123,6 @@ def marker_key(product_id: str, requester_id: str) -> str:
 
 def assignment_key(product_id: str, email: str) -> str:
     return f"A|{product_id}|{key_part(email)}"
-
-
-def outbox_key(request_id: str, kind: str) -> str:
-    return f"O|{request_id}|{kind}"
 
 
 def _prefix_end(prefix: str) -> str:
@@ -483,10 +480,10 @@ class TableRequestStore:
     def _outbox_entity(self, tenant: str, notice: Notice) -> Entity:
         return {
             "PartitionKey": tenant,
-            "RowKey": outbox_key(notice.request_id, notice.kind),
+            "RowKey": notice.outbox_key,
             "Payload": _dump(notice.payload),
-            "Queued": False,
-            "CreatedAt": datetime.now(UTC),
+            "CreatedAt": notice.created_at,
+            "Attempts": 0,
         }
 
     @_storage_call
@@ -539,3 +536,80 @@ class TableRequestStore:
             self._submit(ops)
         except TableTransactionError as exc:
             raise StaleRequest(str(exc)) from exc
+
+    # -- outbox delivery bookkeeping (the email worker and the relay) -------------------------
+
+    @_storage_call
+    def get_outbox(self, tenant: str, key: str) -> Versioned[OutboxRow] | None:
+        try:
+            entity = self._table.get_entity(tenant, key)
+        except ResourceNotFoundError:
+            return None
+        return Versioned(_outbox_from(entity), _etag(entity))
+
+    @_storage_call
+    def lease_outbox(self, tenant: str, row: OutboxRow, etag: str) -> None:
+        entity = {
+            "PartitionKey": tenant,
+            "RowKey": row.key,
+            "Attempts": row.attempts,
+            "LeaseOwner": row.lease_owner,
+            "LeaseUntil": row.lease_until,
+        }
+        try:
+            self._table.update_entity(entity, mode=UpdateMode.MERGE, **_if_match(etag))
+        except (ResourceModifiedError, ResourceNotFoundError) as exc:
+            raise StoreConflict(str(exc)) from exc
+
+    @_storage_call
+    def mark_outbox(
+        self, tenant: str, key: str, sent: Sequence[str], failed: Sequence[str]
+    ) -> None:
+        entity = {
+            "PartitionKey": tenant,
+            "RowKey": key,
+            "Sent": _dump(list(sent)),
+            "Failed": _dump(list(failed)),
+        }
+        self._table.update_entity(entity, mode=UpdateMode.MERGE)
+
+    @_storage_call
+    def delete_outbox(self, tenant: str, key: str) -> None:
+        self._table.delete_entity(tenant, key)
+
+    @_storage_call
+    def stale_outbox(self, tenant: str, created_before: datetime) -> list[Versioned[OutboxRow]]:
+        rows = self._query(
+            "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high "
+            "and Attempts eq @zero and CreatedAt lt @before",
+            {"pk": tenant, "low": "O|", "high": "O}", "zero": 0, "before": created_before},
+        )
+        return [Versioned(_outbox_from(r), _etag(r)) for r in rows]
+
+    @_storage_call
+    def mark_relayed(self, tenant: str, row: OutboxRow, etag: str) -> None:
+        entity = {
+            "PartitionKey": tenant,
+            "RowKey": row.key,
+            "RelayCount": row.relay_count,
+            "RelayedAt": row.relayed_at,
+        }
+        try:
+            self._table.update_entity(entity, mode=UpdateMode.MERGE, **_if_match(etag))
+        except (ResourceModifiedError, ResourceNotFoundError) as exc:
+            raise StoreConflict(str(exc)) from exc
+
+
+def _outbox_from(entity: Entity) -> OutboxRow:
+    return OutboxRow(
+        key=entity["RowKey"],
+        payload=json.loads(entity["Payload"]),
+        created_at=entity["CreatedAt"],
+        attempts=int(entity.get("Attempts") or 0),
+        sent=tuple(json.loads(entity.get("Sent") or "[]")),
+        failed=tuple(json.loads(entity.get("Failed") or "[]")),
+        lease_owner=entity.get("LeaseOwner"),
+        lease_until=entity.get("LeaseUntil"),
+        relay_count=int(entity.get("RelayCount") or 0),
+        relayed_at=entity.get("RelayedAt"),
+    )

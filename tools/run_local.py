@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
-from shared.config import SettingsError, load_settings
+from shared.config import SettingsError, load_settings, with_schedule_defaults
 from tools.demo import DEMO_ADMIN, DEMO_TENANT, DEMO_USER, load_demo_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def main() -> int:
     (local / "azurite").mkdir(parents=True, exist_ok=True)
     children: list[subprocess.Popen[bytes]] = []
 
-    def stop(_sig: int = 0, _frame: FrameType | None = None) -> None:
+    def stop() -> None:
         for child in reversed(children):
             if child.poll() is None:
                 child.terminate()
@@ -75,7 +75,11 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
 
-    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    def on_term(_sig: int, _frame: FrameType | None) -> None:
+        stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         azurite = subprocess.Popen(
             [
@@ -99,6 +103,7 @@ def main() -> int:
         host = subprocess.Popen(
             [sys.executable, "-m", "tools.devhost", "--host", HOST, "--port", str(PORT)],
             cwd=ROOT,
+            env=with_schedule_defaults(os.environ),
         )
         children.append(host)
         _wait("The dev host", _healthy, 60, host)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from shared.config import with_schedule_defaults
 from tests.support.api import Api, Tenant, token, unique_tenant
 from tests.support.azurite import Azurite, free_port
 
@@ -31,7 +32,7 @@ def devhost_env(azurite: Azurite, **extra: str) -> dict[str, str]:
         }
     )
     env.update(extra)
-    return env
+    return with_schedule_defaults(env)
 
 
 def start_devhost(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:

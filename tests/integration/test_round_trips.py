@@ -11,10 +11,10 @@ import pytest
 from shared import bootstrap
 from shared.auth import Principal
 from shared.models import ApproveCommand, DenyCommand, ProductPut, RequestCreate
+from tests.integration.conftest import settings_for
 from tests.support.api import unique_tenant
 from tests.support.azurite import Azurite
 from tests.support.clock import FrozenClock
-from tests.integration.conftest import settings_for
 
 
 @dataclass

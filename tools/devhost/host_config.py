@@ -99,7 +99,9 @@ def _timespan_setting(section: Mapping[str, Any], key: str, default: timedelta) 
 def _int_setting(section: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"host.json extensions.queues.{key} must be an integer in [{low}, {high}]")
+        raise ConfigError(
+            f"host.json extensions.queues.{key} must be an integer in [{low}, {high}]"
+        )
     return value
 
 
@@ -127,9 +129,7 @@ def load_host_config(root: Path) -> HostConfig:
         new_batch_threshold=_int_setting(
             queues, "newBatchThreshold", batch_size // 2, 0, batch_size
         ),
-        max_polling_interval=_timespan_setting(
-            queues, "maxPollingInterval", timedelta(seconds=2)
-        ),
+        max_polling_interval=_timespan_setting(queues, "maxPollingInterval", timedelta(seconds=2)),
         message_encoding=encoding.lower(),
     )
     if queue_settings.max_polling_interval < timedelta(milliseconds=100):
@@ -186,9 +186,7 @@ def apply_local_settings(
     return applied
 
 
-def resolve_setting_refs(
-    text: str, what: str, environ: Mapping[str, str] | None = None
-) -> str:
+def resolve_setting_refs(text: str, what: str, environ: Mapping[str, str] | None = None) -> str:
     """Replace every `%NAME%` in `text` with app setting NAME, as the host does for bindings.
 
     `what` names the binding property in the error message, so a missing

@@ -149,7 +149,7 @@ class _Server(ThreadingHTTPServer):
         self.dispatcher = dispatcher
         super().__init__(address, _Handler)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002
         # Clients hanging up mid-request are routine under load, not host errors.
         log.debug("connection from %s failed", client_address, exc_info=True)
 
@@ -253,7 +253,8 @@ class _Handler(BaseHTTPRequestHandler):
         params: dict[str, str] = {}
         for key, value in parse_qsl(split.query, keep_blank_values=True):
             params.setdefault(key, value)
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        address = cast(tuple[Any, ...], self.server.server_address)
+        host = self.headers.get("Host") or f"{address[0]}:{address[1]}"
         target = split.path + (f"?{split.query}" if split.query else "")
         request = func.HttpRequest(
             self.command,

@@ -150,9 +150,7 @@ def make_constraint(name: str, arg: str | None) -> Constraint:
             (low,) = _args(arg, 1, text)
         else:
             (high,) = _args(arg, 1, text)
-        return Constraint(
-            text, lambda v: _parse_int(v, *_INT64) and low <= int(v.strip()) <= high
-        )
+        return Constraint(text, lambda v: _parse_int(v, *_INT64) and low <= int(v.strip()) <= high)
     raise RouteError(f"unknown route constraint {text!r}")
 
 
@@ -374,9 +372,7 @@ class Router(Generic[_T]):
         allowed = None if methods is None else frozenset(m.upper() for m in methods)
         self._routes.append(_Route(compiled, allowed, target, len(self._routes)))
         # TreeRouter's order: precedence, then template text, then registration.
-        self._routes.sort(
-            key=lambda r: (r.template.precedence, r.template.text.lower(), r.order)
-        )
+        self._routes.sort(key=lambda r: (r.template.precedence, r.template.text.lower(), r.order))
         return compiled
 
     def match(self, method: str, path: str) -> tuple[_T, dict[str, str]] | None:

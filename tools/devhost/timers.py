@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from azure.functions.timer import TimerRequest
-from croniter import croniter  # type: ignore[import-untyped]
+from croniter import croniter
 
 from .host_config import ConfigError, parse_timespan, resolve_setting_refs
 from .invoker import Invoker
@@ -95,6 +95,8 @@ class TimerRunner:
 
     def join(self, timeout: float) -> None:
         """Wait for the thread after the stop event is set."""
+        if self._thread.ident is None:
+            return
         self._thread.join(timeout)
         if self._thread.is_alive():
             log.warning("timer %s still running after %.0fs; leaving it", self.fn.name, timeout)
@@ -105,7 +107,9 @@ class TimerRunner:
         with self._invoke_lock:
             invocation = uuid.uuid4()
             started = time.perf_counter()
-            log.info("Executing 'Functions.%s' (Reason='%s', Id=%s)", self.fn.name, reason, invocation)
+            log.info(
+                "Executing 'Functions.%s' (Reason='%s', Id=%s)", self.fn.name, reason, invocation
+            )
             try:
                 self._invoker.invoke(self.fn, TimerRequest(past_due=past_due))
             except Exception:

@@ -1,0 +1,172 @@
+"""Turns a notice payload into one email per recipient, from the wording in email_templates/."""
+
+from __future__ import annotations
+
+import html
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from shared.ports import OutgoingEmail
+
+TEMPLATES = Path(__file__).with_name("email_templates")
+KINDS = ("approved", "already_licensed", "not_assigned", "denied", "new_request")
+_TEMPLATE_FOR_OUTCOME = {
+    "assigned": "approved",
+    "alreadyLicensed": "already_licensed",
+    "notAssigned": "not_assigned",
+}
+
+
+@cache
+def load_templates(language: str, directory: Path = TEMPLATES) -> dict[str, dict[str, str]]:
+    """The wording of one language; refuses a file that misses a kind or a part."""
+    data = tomllib.loads((directory / f"{language}.toml").read_text(encoding="utf-8"))
+    for kind in KINDS:
+        for part in ("subject", "text", "html"):
+            if part not in data.get(kind, {}):
+                raise ValueError(f"{language}.toml lacks [{kind}] {part}")
+    return {k: dict(v) for k, v in data.items()}
+
+
+def email_key(tenant: str, outbox_key: str, recipient: str) -> str:
+    """Identifies one email of one notice: the unit that is never sent twice."""
+    return f"{tenant}/{outbox_key}/{recipient.lower()}"
+
+
+class EmailRenderer:
+    """Renders notices in one language."""
+
+    def __init__(self, language: str, directory: Path = TEMPLATES) -> None:
+        self._t = load_templates(language, directory)
+
+    def _fill(
+        self, kind: str, values: Mapping[str, str], html_values: Mapping[str, str]
+    ) -> tuple[str, str, str]:
+        t = self._t[kind]
+        subject = Template(t["subject"]).safe_substitute(values).strip()
+        text = Template(t["text"]).safe_substitute(values).strip() + "\n"
+        page = Template(t["html"]).safe_substitute(html_values).strip()
+        return (
+            subject,
+            text,
+            Template(self._t["layout"]["html"]).safe_substitute(body=page),
+        )
+
+    def _snippet(self, name: str, as_html: bool, **values: str) -> str:
+        suffix = "html" if as_html else "text"
+        return Template(self._t["snippets"][f"{name}_{suffix}"]).safe_substitute(values)
+
+    def _label(self, outcome: str) -> str:
+        return str(self._t["labels"].get(outcome, outcome))
+
+    def render(
+        self, tenant: str, outbox_key: str, payload: Mapping[str, Any]
+    ) -> list[OutgoingEmail]:
+        """Every email a notice asks for, in a stable order."""
+        if payload.get("kind") == "submitted":
+            return self._new_request(tenant, outbox_key, payload)
+        return self._decision(tenant, outbox_key, payload)
+
+    def _both(
+        self, plain: dict[str, str], rich: dict[str, str] | None = None
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        escaped = {k: html.escape(v) for k, v in plain.items()}
+        return plain, {**escaped, **(rich or {})}
+
+    def _decision(self, tenant: str, outbox_key: str, p: Mapping[str, Any]) -> list[OutgoingEmail]:
+        requester = str(p["requester"]["email"]).lower()
+        users = list(p["users"])
+        disabled = ", ".join(p.get("disabledServicePlans") or [])
+        emails = []
+        for user in users:
+            email, outcome = str(user["email"]), str(user["outcome"])
+            kind = (
+                "denied"
+                if p["action"] == "deny"
+                else _TEMPLATE_FOR_OUTCOME.get(outcome, "not_assigned")
+            )
+            base = {
+                "name": str(user.get("name") or email),
+                "product": str(p["productName"]),
+                "requested_product": str(p["requestedProductName"]),
+                "decided_by": str(p["decidedBy"]),
+                "request_id": str(p["requestId"]),
+            }
+            parts: dict[str, dict[str, str]] = {}
+            for as_html in (False, True):
+                esc = html.escape if as_html else str
+                message = p.get("message")
+                rows = "".join(
+                    self._snippet(
+                        "others_row",
+                        as_html,
+                        who=esc(u.get("name") or u["email"]),
+                        outcome=esc(self._label(u["outcome"])),
+                    )
+                    for u in users
+                )
+                parts["html" if as_html else "text"] = {
+                    "message": self._snippet("message", as_html, message=esc(message))
+                    if message
+                    else "",
+                    "disabled": self._snippet("disabled", as_html, apps=esc(disabled))
+                    if disabled and kind == "approved"
+                    else "",
+                    "others": self._snippet("others", as_html, rows=rows)
+                    if email.lower() == requester and len(users) > 1
+                    else "",
+                }
+            plain, rich = self._both(base)
+            subject, text, page = self._fill(
+                kind, {**plain, **parts["text"]}, {**rich, **parts["html"]}
+            )
+            emails.append(
+                OutgoingEmail(
+                    to=email,
+                    to_name=user.get("name"),
+                    subject=subject,
+                    text=text,
+                    html=page,
+                    key=email_key(tenant, outbox_key, email),
+                )
+            )
+        return emails
+
+    def _new_request(
+        self, tenant: str, outbox_key: str, p: Mapping[str, Any]
+    ) -> list[OutgoingEmail]:
+        users = list(p["users"])
+        requester = p["requester"]
+        plain = {
+            "requester": f"{requester['name']} <{requester['email']}>",
+            "requested_product": str(p["productName"]),
+            "user_count": str(len(users)),
+            "justification": str(p.get("justification") or self._label("none")),
+            "request_id": str(p["requestId"]),
+        }
+        text_users = "".join(f"  - {u.get('name') or u['email']} <{u['email']}>\n" for u in users)
+        html_users = "".join(
+            f"<li>{html.escape(u.get('name') or u['email'])} &lt;{html.escape(u['email'])}&gt;</li>"
+            for u in users
+        )
+        plain_values, rich_values = self._both(plain)
+        subject, text, page = self._fill(
+            "new_request",
+            {**plain_values, "users": text_users},
+            {**rich_values, "users": html_users},
+        )
+        return [
+            OutgoingEmail(
+                to=r,
+                to_name=None,
+                subject=subject,
+                text=text,
+                html=page,
+                key=email_key(tenant, outbox_key, r),
+            )
+            for r in p.get("recipients", [])
+        ]
