@@ -108,34 +108,34 @@ class AcsEmailSender:
         except ClientAuthenticationError as exc:
             # Includes a failed token request: a rotated key or a missing role is fixable,
             # so the queue should try again rather than drop the email.
-            raise self._error(email, operation_id, "authentication failed", exc) from exc
+            raise self._error(operation_id, "authentication failed", exc) from exc
         except HttpResponseError as exc:
             status = exc.status_code
             if status is None or status < 400:
                 # The send was accepted but the operation ended Failed or Canceled.
-                raise self._error(email, operation_id, "operation did not succeed", exc) from exc
+                raise self._error(operation_id, "operation did not succeed", exc) from exc
             permanent = status not in _TRANSIENT_STATUSES and status < 500
-            raise self._error(
-                email, operation_id, f"HTTP {status}", exc, permanent=permanent
-            ) from exc
+            raise self._error(operation_id, f"HTTP {status}", exc, permanent=permanent) from exc
         except AzureError as exc:
             # Connection refused/reset, timeouts, undecodable answers: all worth a retry.
-            raise self._error(email, operation_id, type(exc).__name__, exc) from exc
+            raise self._error(operation_id, type(exc).__name__, exc) from exc
         if not poller.done():
-            raise EmailSendError(
-                f"ACS send {operation_id} still running after {self._timeout:g}s", permanent=False
-            )
+            # Retrying later is safe: the same Operation-Id finds this operation again.
+            raise self._outcome(f"ACS send {operation_id} still running after {self._timeout:g}s")
         status_text = result.get("status") if isinstance(result, dict) else None
         if status_text != "Succeeded":
-            raise EmailSendError(
-                f"ACS send {operation_id} ended {status_text or 'without a status'}",
-                permanent=False,
+            raise self._outcome(
+                f"ACS send {operation_id} ended {status_text or 'without a status'}"
             )
-        log.debug("ACS accepted email %s as operation %s", email.key, operation_id)
+        log.debug("ACS delivered operation %s", operation_id)
+
+    @staticmethod
+    def _outcome(detail: str) -> EmailSendError:
+        log.warning("%s [will retry]", detail)
+        return EmailSendError(detail, permanent=False)
 
     @staticmethod
     def _error(
-        email: OutgoingEmail,
         operation_id: str,
         what: str,
         exc: Exception,
@@ -144,9 +144,8 @@ class AcsEmailSender:
     ) -> EmailSendError:
         code = _error_code(exc)
         detail = f"ACS send {operation_id} failed: {what}" + (f" ({code})" if code else "")
-        log.warning(
-            "email %s: %s%s", email.key, detail, " [permanent]" if permanent else " [will retry]"
-        )
+        # Logged by operation id only: the email key holds the recipient's address.
+        log.warning("%s [%s]", detail, "permanent" if permanent else "will retry")
         return EmailSendError(detail, permanent=permanent)
 
 
@@ -174,7 +173,6 @@ class OutboxDirSender:
         self._sender_address = sender_address
         self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
-        self._written: set[str] = set()
 
     @property
     def directory(self) -> Path:
@@ -195,8 +193,6 @@ class OutboxDirSender:
         # The lock makes check-then-write atomic within this process; across processes a
         # race on the same key could at worst leave two files, never a torn one.
         with self._lock:
-            if digest in self._written:
-                return
             try:
                 self._dir.mkdir(parents=True, exist_ok=True)
                 if self.path_for(email.key) is None:
@@ -206,7 +202,6 @@ class OutboxDirSender:
                     f"cannot write email {digest} to {self._dir}: {exc.strerror or exc}",
                     permanent=False,
                 ) from exc
-            self._written.add(digest)
 
     def _write_atomically(self, name: str, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self._dir)

@@ -9,8 +9,8 @@ RowKey layout (the prefix names the row's kind):
     P|{productId}                 product, with its licence counters
     S|process                     own-request-process settings
     R|{requestId}                 the request (ids sort newest first, see shared.ids)
-    L|pending|{requestId}         list row of a pending request   (summary copy)
-    L|completed|{requestId}       list row of a decided request   (summary copy)
+    L|pending|{requestId}         list row of a pending request (summary copy), removed on
+                                  decision: the pending view never reads decided history
     M|{requesterId}|{requestId}   "my requests" row               (full copy)
     D|{productId}|{requesterId}   marker: this user has a pending request for this product
     A|{productId}|{email}         licence assignment (kept after the request expires)
@@ -109,8 +109,8 @@ def request_key(request_id: str) -> str:
     return f"R|{request_id}"
 
 
-def list_key(view: str, request_id: str) -> str:
-    return f"L|{view}|{request_id}"
+def pending_key(request_id: str) -> str:
+    return f"L|pending|{request_id}"
 
 
 def mine_key(requester_id: str, request_id: str) -> str:
@@ -188,16 +188,16 @@ def _request_from(entity: Entity) -> LicenseRequest:
     return LicenseRequest.model_validate(data)
 
 
-def _summary_entity(tenant: str, view: str, request: LicenseRequest) -> Entity:
+def _pending_entity(tenant: str, request: LicenseRequest) -> Entity:
     return {
         "PartitionKey": tenant,
-        "RowKey": list_key(view, request.id),
+        "RowKey": pending_key(request.id),
         "Data": _dump(request.summary().to_wire()),
     }
 
 
 def _summary_from(entity: Entity) -> RequestSummary:
-    if "Users" in entity:  # a full request row (the "all" view reads those)
+    if "Users" in entity:  # a request row (the completed and all views read those)
         return _request_from(entity).summary()
     return RequestSummary.model_validate_json(entity["Data"])
 
@@ -264,24 +264,38 @@ class TableRequestStore:
         return found
 
     def _range(
-        self, tenant: str, low: str, high: str, limit: int, *, select: list[str] | None = None
+        self,
+        tenant: str,
+        low: str,
+        high: str,
+        limit: int,
+        *,
+        select: list[str] | None = None,
+        only_decided: bool = False,
     ) -> list[Entity]:
         """Up to `limit` rows with low < RowKey < high, in key order."""
-        rows = self._query(
-            "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
-            {"pk": tenant, "low": low, "high": high},
-            results_per_page=min(limit, 1000),
-            select=select,
-        )
+        query = "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high"
+        params: dict[str, Any] = {"pk": tenant, "low": low, "high": high}
+        if only_decided:
+            query += " and Status ne @pending"
+            params["pending"] = "pending"
+        rows = self._query(query, params, results_per_page=min(limit, 1000), select=select)
         return list(islice(rows, limit))
 
     def _page(
-        self, tenant: str, prefix: str, created_after: datetime, limit: int, after_key: str | None
+        self,
+        tenant: str,
+        prefix: str,
+        created_after: datetime,
+        limit: int,
+        after_key: str | None,
+        *,
+        only_decided: bool = False,
     ) -> tuple[list[Entity], str | None]:
         # Ids of requests created after the cutoff sort before its time key.
         high = prefix + time_key(created_after)
         low = prefix + after_key if after_key else prefix[:-1] + "|"
-        rows = self._range(tenant, low, high, limit + 1)
+        rows = self._range(tenant, low, high, limit + 1, only_decided=only_decided)
         next_key = rows[limit - 1]["RowKey"][len(prefix) :] if len(rows) > limit else None
         return rows[:limit], next_key
 
@@ -369,7 +383,7 @@ class TableRequestStore:
         }
         ops: list[Operation] = [
             ("create", _request_entity(tenant, request_key(req.id), req)),
-            ("create", _summary_entity(tenant, "pending", req)),
+            ("create", _pending_entity(tenant, req)),
             ("create", _request_entity(tenant, mine_key(req.requester.id, req.id), req)),
             ("create", marker)
             if write.replace_marker_etag is None
@@ -431,8 +445,13 @@ class TableRequestStore:
         limit: int,
         after_key: str | None,
     ) -> Page[RequestSummary]:
-        prefix = "R|" if view == "all" else f"L|{view}|"
-        rows, next_key = self._page(tenant, prefix, created_after, limit, after_key)
+        # Pending requests have their own index rows; decided ones are read from the request
+        # rows, skipping the (few) pending ones server-side.
+        prefix = "L|pending|" if view == "pending" else "R|"
+        only_decided = view == "completed"
+        rows, next_key = self._page(
+            tenant, prefix, created_after, limit, after_key, only_decided=only_decided
+        )
         return Page[RequestSummary](items=[_summary_from(r) for r in rows], next_key=next_key)
 
     @_storage_call
@@ -461,8 +480,7 @@ class TableRequestStore:
                 _request_entity(tenant, request_key(after.id), after),
                 {**replace, **_if_match(before.etag)},
             ),
-            ("delete", {"PartitionKey": tenant, "RowKey": list_key("pending", after.id)}),
-            ("create", _summary_entity(tenant, "completed", after)),
+            ("delete", {"PartitionKey": tenant, "RowKey": pending_key(after.id)}),
             (
                 "update",
                 _request_entity(tenant, mine_key(after.requester.id, after.id), after),

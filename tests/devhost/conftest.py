@@ -46,11 +46,7 @@ def write_root(root: Path, local_settings: dict[str, object] | None = None) -> P
 
 def clean_env(**extra: str) -> dict[str, str]:
     """os.environ without anything a previous toy run or the developer's shell could leak."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TOY_", "AzureWebJobs")) and k != "PYTHONPATH"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOY_", "AzureWebJobs"))}
     env.update(extra)
     return env
 

@@ -44,9 +44,7 @@ class ToyHost:
 
     def queue(self, name: str | None = None) -> QueueClient:
         # No encode policy: the test decides exactly what text goes on the queue.
-        return QueueClient.from_connection_string(
-            self.connection_string, name or self.queue_name
-        )
+        return QueueClient.from_connection_string(self.connection_string, name or self.queue_name)
 
     def send_base64(self, text: str) -> None:
         self.queue().send_message(base64.b64encode(text.encode()).decode())
@@ -237,9 +235,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(toy: ToyHost) -> None
 
 def test_admin_endpoint_runs_a_queue_function_now(toy: ToyHost) -> None:
     body = f"admin-{uuid.uuid4()}"
-    response = requests.post(
-        f"{toy.url}/admin/functions/work", json={"input": body}, timeout=5
-    )
+    response = requests.post(f"{toy.url}/admin/functions/work", json={"input": body}, timeout=5)
     assert response.status_code == 202
     wait_until(lambda: toy.records_for(body), 5, "admin-triggered invocation")
     missing = requests.post(f"{toy.url}/admin/functions/nope", json={}, timeout=5)
@@ -259,7 +255,7 @@ def test_timer_fires_on_schedule_resolved_from_setting(toy: ToyHost) -> None:
 
 
 def _queue_count(client: QueueClient) -> int:
-    return int(client.get_queue_properties().approximate_message_count)
+    return client.get_queue_properties().approximate_message_count or 0
 
 
 def test_queue_message_is_processed_and_deleted(toy: ToyHost) -> None:
@@ -327,4 +323,3 @@ def test_signal_stops_cleanly(azurite: Azurite, host_root: Path, sig: int) -> No
     assert requests.get(f"{host.base_url}/api/items/1", timeout=5).status_code == 200
     assert host.stop(sig, timeout=15) == 0
     assert "Traceback" not in host.stderr()
-

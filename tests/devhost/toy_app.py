@@ -10,7 +10,7 @@ import os
 import azure.functions as func
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-bp = func.Blueprint()
+bp = func.Blueprint()  # type: ignore[no-untyped-call]
 
 
 def _json(data: object, status: int = 200) -> func.HttpResponse:

@@ -22,12 +22,16 @@ def storage_down() -> object:
     )
     settings = load_settings({"AzureWebJobsStorage": connection})
     from azure.data.tables import TableServiceClient
+    from azure.storage.queue import QueueClient
+
+    from shared.notifications import QueueNotifier
 
     service = TableServiceClient.from_connection_string(
         connection, **{**bootstrap.CLIENT_OPTIONS, "retry_total": 0}
     )
     store = TableRequestStore(service.get_table_client("t"), service.get_table_client("u"))
-    bootstrap.override(bootstrap.build(settings, store=store))
+    queue = QueueClient.from_connection_string(connection, "q", retry_total=0)
+    bootstrap.override(bootstrap.build(settings, store=store, notifier=QueueNotifier(queue)))
     yield
     bootstrap.override(None)
 

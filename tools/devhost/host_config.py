@@ -202,3 +202,8 @@ def resolve_setting_refs(text: str, what: str, environ: Mapping[str, str] | None
         return value
 
     return _SETTING_REF.sub(substitute, text)
+
+
+def setting_names(text: str) -> list[str]:
+    """The app setting names `%NAME%` references in `text`, for error messages."""
+    return _SETTING_REF.findall(text)

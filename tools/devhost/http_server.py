@@ -49,17 +49,19 @@ class _ClientError(Exception):
 
 
 @dataclass(frozen=True)
-class _Response:
+class Reply:
+    """What goes back to the client: status, headers in order (repeats allowed), body."""
+
     status: int
     headers: list[tuple[str, str]]
     body: bytes
 
 
-def _text(status: int, message: str) -> _Response:
-    return _Response(status, [("Content-Type", "text/plain; charset=utf-8")], message.encode())
+def _text(status: int, message: str) -> Reply:
+    return Reply(status, [("Content-Type", "text/plain; charset=utf-8")], message.encode())
 
 
-def render_response(result: object) -> _Response:
+def render_response(result: object) -> Reply:
     """Turn what an HTTP function returned into status, headers and body, like the worker.
 
     The worker accepts an HttpResponse or a str for the http `$return`
@@ -81,7 +83,7 @@ def render_response(result: object) -> _Response:
     for name, value in headers:
         if not _TOKEN.match(name) or "\r" in value or "\n" in value:
             raise ValueError(f"invalid response header {name!r}")
-    return _Response(int(result.status_code), headers, result.get_body() or b"")
+    return Reply(int(result.status_code), headers, result.get_body() or b"")
 
 
 class HttpDispatcher:
@@ -100,7 +102,7 @@ class HttpDispatcher:
         self.admin_invoke = admin_invoke
         self.verbose = verbose
 
-    def call(self, fn: HttpFunction, request: func.HttpRequest) -> _Response:
+    def call(self, fn: HttpFunction, request: func.HttpRequest) -> Reply:
         """Invoke an HTTP function; a failure becomes a 500, as on the real host."""
         started = time.perf_counter()
         invocation = uuid.uuid4()
@@ -108,7 +110,7 @@ class HttpDispatcher:
             response = render_response(self.invoker.invoke(fn, request))
         except Exception:
             log.exception("Executed 'Functions.%s' (Failed, Id=%s)", fn.name, invocation)
-            return _text(500, "Internal Server Error: the function raised; see the host log.")
+            return _text(500, "Internal Server Error: the function failed; see the host log.")
         log.debug(
             "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%.0fms)",
             fn.name,
@@ -117,13 +119,12 @@ class HttpDispatcher:
         )
         return response
 
-    def admin(self, method: str, path: str, body: bytes) -> _Response | None:
+    def admin(self, method: str, path: str, body: bytes) -> Reply | None:
         """Core Tools' `POST /admin/functions/<name>`: run a non-HTTP function now."""
         found = _ADMIN_PATH.match(path)
-        if found is None or self.admin_invoke is None:
+        # Only POST is the admin call; anything else is routed like any request.
+        if found is None or self.admin_invoke is None or method != "POST":
             return None
-        if method != "POST":
-            return _text(405, "Use POST to invoke a function.")
         text = ""
         if body.strip():
             try:
@@ -135,7 +136,7 @@ class HttpDispatcher:
                 text = raw if isinstance(raw, str) else json.dumps(raw)
         if not self.admin_invoke(unquote(found.group(1)), text):
             return _text(404, "No such timer or queue function.")
-        return _Response(202, [], b"")
+        return Reply(202, [], b"")
 
 
 class _Server(ThreadingHTTPServer):
@@ -247,7 +248,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         matched = dispatcher.router.match(self.command, path)
         if matched is None:
-            self._send(_Response(404, [], b""))
+            self._send(Reply(404, [], b""))
             return
         fn, route_params = matched
         params: dict[str, str] = {}
@@ -266,7 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self._send(dispatcher.call(fn, request))
 
-    def _send(self, response: _Response) -> None:
+    def _send(self, response: Reply) -> None:
         status = response.status
         try:
             reason = http.HTTPStatus(status).phrase

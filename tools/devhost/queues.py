@@ -20,7 +20,7 @@ import requests
 from azure.core.exceptions import ResourceExistsError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.functions.queue import QueueMessage as FunctionQueueMessage
-from azure.storage.queue import QueueClient
+from azure.storage.queue import ExponentialRetry, QueueClient
 from azure.storage.queue import QueueMessage as StorageQueueMessage
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -88,7 +88,12 @@ def decode_body(text: str, encoding: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _client(connection_string: str, queue_name: str, pool_size: int) -> QueueClient:
+def _client(connection_string: str, queue_name: str, pool_size: int, retries: int) -> QueueClient:
+    # The SDK's default retry waits 15 s, then 18 s...: far too slow for a poll loop
+    # that has its own backoff, and it would hold up a stop for a minute.
+    retry_policy = ExponentialRetry(
+        initial_backoff=1, increment_base=2, retry_total=retries, random_jitter_range=1
+    )
     # Size the HTTP pool for the worker threads: urllib3's default of 10 would
     # otherwise drop and reopen connections (and warn) with a batch of 16.
     session = requests.Session()
@@ -102,7 +107,12 @@ def _client(connection_string: str, queue_name: str, pool_size: int) -> QueueCli
         # No decode policy: the text comes back raw, so non-base64 messages do not crash
         # the receive and the poison queue gets the original text.
         return QueueClient.from_connection_string(
-            connection_string, queue_name, transport=RequestsTransport(session=session)
+            connection_string,
+            queue_name,
+            transport=RequestsTransport(session=session),
+            retry_policy=retry_policy,
+            connection_timeout=10,
+            read_timeout=30,
         )
     except ValueError as exc:
         raise ConfigError(f"queue {queue_name!r}: bad storage connection string: {exc}") from exc
@@ -167,8 +177,11 @@ class QueueListener:
         self._settings = settings
         self._invoker = invoker
         self._stop = stop_event
-        self._client = _client(connection_string, queue_name, settings.batch_size + 2)
-        self._poison_client = _client(connection_string, self.poison_name, 2)
+        # Polling fails fast and leaves retrying to the poll loop; settling (delete,
+        # release, renew) retries briefly, since giving up there re-runs a message.
+        self._poll_client = _client(connection_string, queue_name, 2, retries=0)
+        self._client = _client(connection_string, queue_name, settings.batch_size + 2, retries=3)
+        self._poison_client = _client(connection_string, self.poison_name, 2, retries=3)
         self._ready = False
         self._cond = threading.Condition()
         self._leases: dict[str, _Lease] = {}
@@ -190,8 +203,7 @@ class QueueListener:
     def join(self, timeout: float) -> None:
         """After the stop event: stop polling, let in-flight messages finish, release clients."""
         if self._poller.ident is None:
-            self._client.close()
-            self._poison_client.close()
+            self._close_clients()
             return
         deadline = time.monotonic() + timeout
         self._poller.join(max(0.0, deadline - time.monotonic()))
@@ -212,13 +224,16 @@ class QueueListener:
         if self._pool is not None:
             self._pool.shutdown()
         if not left:
-            self._client.close()
-            self._poison_client.close()
+            self._close_clients()
+
+    def _close_clients(self) -> None:
+        for client in (self._poll_client, self._client, self._poison_client):
+            client.close()
 
     # Polling
 
     def _ensure_queues(self) -> None:
-        for client in (self._client, self._poison_client):
+        for client in (self._poll_client, self._poison_client):
             try:
                 client.create_queue()
             except ResourceExistsError:
@@ -238,7 +253,7 @@ class QueueListener:
             return min(batch - len(self._leases), _MAX_PER_RECEIVE)
 
     def _receive(self, count: int) -> list[StorageQueueMessage]:
-        pages = self._client.receive_messages(
+        pages = self._poll_client.receive_messages(
             messages_per_page=count, max_messages=count, visibility_timeout=LEASE_SECONDS
         ).by_page()
         # One page is one request; iterating further would poll again at once.
@@ -257,6 +272,9 @@ class QueueListener:
                 if self._stop.is_set():
                     break
                 messages = self._receive(count)
+                if self._stop.is_set():
+                    self._release(messages)
+                    break
             except Exception as exc:
                 log.warning(
                     "queue %s: storage error (%s: %s); retrying in %.0fs",
@@ -275,6 +293,16 @@ class QueueListener:
                 continue
             self._stop.wait(idle_delay)
             idle_delay = min(idle_delay * 2, max_idle)
+
+    def _release(self, messages: list[StorageQueueMessage]) -> None:
+        """Hand back messages received as the host stops, rather than hide them for a lease."""
+        for message in messages:
+            try:
+                self._client.update_message(
+                    message.id, pop_receipt=message.pop_receipt, visibility_timeout=0
+                )
+            except Exception as exc:
+                log.debug("queue %s: cannot release message: %s", self.queue_name, exc)
 
     def _dispatch(self, messages: list[StorageQueueMessage]) -> None:
         assert self._pool is not None

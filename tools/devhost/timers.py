@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from azure.functions.timer import TimerRequest
 from croniter import croniter
 
-from .host_config import ConfigError, parse_timespan, resolve_setting_refs
+from .host_config import ConfigError, parse_timespan, resolve_setting_refs, setting_names
 from .invoker import Invoker
 from .registry import TimerFunction
 
@@ -49,7 +49,8 @@ def parse_schedule(
     """Resolve `%NAME%` and validate a schedule; raise ConfigError naming what is wrong."""
     what = f"timer function {function_name!r} schedule"
     expression = resolve_setting_refs(raw, what, environ).strip()
-    origin = f" (from {raw!r})" if expression != raw.strip() else ""
+    settings = setting_names(raw)
+    origin = f" (from app setting {', '.join(map(repr, settings))})" if settings else ""
     if _TIMESPAN_LIKE.match(expression):
         interval = parse_timespan(expression)
         if interval <= timedelta(0):
