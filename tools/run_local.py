@@ -15,7 +15,12 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
-from shared.config import SettingsError, load_settings, with_schedule_defaults
+from shared.config import (
+    DEV_STORAGE_CONNECTION,
+    SettingsError,
+    load_settings,
+    with_schedule_defaults,
+)
 from tools.demo import DEMO_ADMIN, DEMO_TENANT, DEMO_USER, load_demo_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,16 +85,17 @@ def main() -> int:
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, on_term)
+    # Explicit, because a shell starting us in the background leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         azurite = subprocess.Popen(
             [
                 str(ROOT / "node_modules" / ".bin" / "azurite"),
                 "--silent",
                 "--disableTelemetry",
+                "--skipApiVersionCheck",
                 "--location",
                 str(local / "azurite"),
-                "--debug",
-                str(local / "azurite" / "debug.log"),
                 *[
                     arg
                     for name, port in AZURITE_PORTS.items()
@@ -103,7 +109,9 @@ def main() -> int:
         host = subprocess.Popen(
             [sys.executable, "-m", "tools.devhost", "--host", HOST, "--port", str(PORT)],
             cwd=ROOT,
-            env=with_schedule_defaults(os.environ),
+            env=with_schedule_defaults(
+                {"AzureWebJobsStorage": DEV_STORAGE_CONNECTION, **os.environ}
+            ),
         )
         children.append(host)
         _wait("The dev host", _healthy, 60, host)
