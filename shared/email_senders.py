@@ -252,8 +252,16 @@ def build_email_sender(settings: Settings) -> EmailSender:
     from azure.communication.email import EmailClient
 
     if settings.acs_connection_string:
-        client = EmailClient.from_connection_string(
-            settings.acs_connection_string, **_CLIENT_OPTIONS
+        # Parsed here rather than by from_connection_string, which silently turns an
+        # http endpoint (a local ACS-contract server) into https.
+        from azure.core.credentials import AzureKeyCredential
+
+        parts = dict(p.split("=", 1) for p in settings.acs_connection_string.split(";") if "=" in p)
+        parts = {k.strip().lower(): v.strip() for k, v in parts.items()}
+        if not parts.get("endpoint") or not parts.get("accesskey"):
+            raise SettingsError("ACS_CONNECTION_STRING needs endpoint=...;accesskey=...")
+        client = EmailClient(
+            parts["endpoint"], AzureKeyCredential(parts["accesskey"]), **_CLIENT_OPTIONS
         )
     elif settings.acs_endpoint:
         from azure.identity import DefaultAzureCredential

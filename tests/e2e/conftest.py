@@ -35,11 +35,23 @@ def devhost_env(azurite: Azurite, **extra: str) -> dict[str, str]:
     return with_schedule_defaults(env)
 
 
-def start_devhost(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """Start `python -m tools.devhost` and wait until /api/health answers."""
+def start_devhost(
+    env: dict[str, str], port: int, log_path: Path, root: Path = ROOT
+) -> subprocess.Popen[bytes]:
+    """Start `python -m tools.devhost` (host.json from `root`) and wait for /api/health."""
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tools.devhost", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "tools.devhost",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--root",
+            str(root),
+        ],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -69,10 +81,18 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def base_url(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def outbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's dev host writes its .eml files."""
+    return tmp_path_factory.mktemp("outbox")
+
+
+@pytest.fixture(scope="session")
+def base_url(
+    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory, outbox_dir: Path
+) -> Iterator[str]:
     """The dev host serving function_app for the whole session."""
     port = free_port()
-    outbox = tmp_path_factory.mktemp("outbox")
+    outbox = outbox_dir
     proc = start_devhost(
         devhost_env(azurite, EMAIL_OUTBOX_DIR=str(outbox)),
         port,

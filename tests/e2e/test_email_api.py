@@ -1,0 +1,149 @@
+"""Emails through the dev host's queue trigger: .eml outbox, and ACS with retries and poison."""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from azure.storage.queue import QueueClient
+
+from tests.e2e.conftest import ROOT, devhost_env, start_devhost, stop_process
+from tests.support.acs_stub import AcsStub
+from tests.support.api import Api, Tenant, token, unique_tenant
+from tests.support.azurite import Azurite, free_port, start_azurite
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll until `check()` is truthy (background functions run on their own time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"not true within {timeout}s: {check}")
+
+
+def _emails_of(outbox: Path, request_id: str) -> list[email.message.EmailMessage]:
+    found = []
+    for path in outbox.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if request_id in str(message["X-License-Requests-Key"]):
+            found.append(message)
+    return found  # type: ignore[return-value]
+
+
+def test_an_approval_writes_one_eml_per_user_within_seconds(
+    tenant: Tenant, outbox_dir: Path
+) -> None:
+    tenant.add_product("visio", total=5)
+    made = tenant.submit("visio", ["alex@contoso.com", "lee@contoso.com"])
+    tenant.admin.post(
+        f"/api/requests/{made['id']}/approve",
+        {"excludeUsers": ["lee@contoso.com"], "message": "Welcome aboard"},
+    )
+    mails = wait_for(
+        lambda: len(_emails_of(outbox_dir, made["id"])) == 3 and _emails_of(outbox_dir, made["id"])
+    )
+    subjects = {str(m["To"]).split("<")[-1].rstrip(">"): str(m["Subject"]) for m in mails}
+    assert subjects == {
+        "megan@contoso.com": "Approved: your licence for Visio Plan 2",
+        "alex@contoso.com": "Approved: your licence for Visio Plan 2",
+        "lee@contoso.com": "Not approved for you: Visio Plan 2",
+    }
+    time.sleep(1)
+    assert len(_emails_of(outbox_dir, made["id"])) == 3, "nothing is sent twice"
+
+
+# ---- ACS: the sender for Azure, against the local ACS-contract server ---------------------
+
+
+class AcsHost:
+    """A second dev host whose emails go to the ACS stub, with fast retries."""
+
+    def __init__(self, base: str, stub: AcsStub, azurite: Azurite) -> None:
+        self.base = base
+        self.stub = stub
+        self.azurite = azurite
+
+    def queue(self, name: str) -> QueueClient:
+        return QueueClient.from_connection_string(self.azurite.connection_string, name)
+
+
+@pytest.fixture(scope="module")
+def acs_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AcsHost]:
+    # Its own Azurite, so its queue trigger never competes with the session dev host.
+    azurite = start_azurite()
+    root = tmp_path_factory.mktemp("acs-root")
+    host_json = json.loads((ROOT / "host.json").read_text())
+    host_json["extensions"]["queues"]["visibilityTimeout"] = "00:00:00.500"
+    (root / "host.json").write_text(json.dumps(host_json))
+    with AcsStub() as stub:
+        port = free_port()
+        env = devhost_env(
+            azurite,
+            EMAIL_SENDER="acs",
+            ACS_CONNECTION_STRING=f"endpoint={stub.endpoint};accesskey={stub.access_key}",
+            EMAIL_SENDER_ADDRESS="DoNotReply@contoso.com",
+        )
+        proc = start_devhost(env, port, root / "devhost.log", root=root)
+        try:
+            yield AcsHost(f"http://127.0.0.1:{port}", stub, azurite)
+        finally:
+            stop_process(proc)
+            azurite.stop()
+
+
+def _approved_request(host: AcsHost) -> tuple[Api, str]:
+    tenant = unique_tenant()
+    session = requests.Session()
+    admin = Api(host.base, token(tenant, "admin@contoso.com", admin=True), session)
+    user = Api(host.base, token(tenant, "megan@contoso.com"), session)
+    assert admin.put(
+        "/api/products/visio",
+        {"name": "Visio", "selfServicePurchase": "blocked", "totalLicenses": 3, "servicePlans": []},
+    ).ok
+    request_id = user.post("/api/requests", {"productId": "visio"}).json()["id"]
+    assert admin.post(f"/api/requests/{request_id}/approve", {}).status_code == 200
+    return admin, request_id
+
+
+def test_acs_failing_three_times_then_succeeding_sends_exactly_one_email(acs_host: AcsHost) -> None:
+    acs_host.stub.reset()
+    acs_host.stub.fail_next_operations(3)
+    _approved_request(acs_host)
+    wait_for(lambda: acs_host.stub.delivered)
+    time.sleep(1.5)
+    assert [d.to[0]["address"] for d in acs_host.stub.delivered] == ["megan@contoso.com"]
+    assert len(acs_host.stub.sends) == 4
+    send = acs_host.stub.sends[-1]
+    assert send.headers["authorization"].startswith(
+        "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature="
+    )
+    assert "api-version" in send.query
+
+
+def test_acs_always_failing_poisons_the_message_after_five_tries_and_keeps_the_decision(
+    acs_host: AcsHost,
+) -> None:
+    acs_host.stub.reset()
+    acs_host.stub.fail_next_operations(1000)
+    admin, request_id = _approved_request(acs_host)
+    poison = acs_host.queue("license-notifications-poison")
+    poisoned = wait_for(lambda: list(poison.peek_messages(max_messages=32)), timeout=30)
+    bodies = [json.loads(base64.b64decode(m.content)) for m in poisoned]
+    assert {
+        "tenant": admin.bearer and bodies[-1]["tenant"],
+        "outbox": f"O|{request_id}|decision",
+    } == bodies[-1]
+    assert len(acs_host.stub.sends) == 5
+    assert acs_host.stub.delivered == []
+    assert admin.get(f"/api/requests/{request_id}").json()["status"] == "approved"
