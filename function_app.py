@@ -10,6 +10,7 @@ from functions import (
     health_http,
     products_http,
     requests_http,
+    retention_timer,
     settings_http,
 )
 from shared.config import get_settings
@@ -21,5 +22,13 @@ if get_settings().auth_mode == "dev":
     )
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-for area in (health_http, products_http, settings_http, requests_http, dev_http, email_queue):
+for area in (
+    health_http,
+    products_http,
+    settings_http,
+    requests_http,
+    dev_http,
+    email_queue,
+    retention_timer,
+):
     app.register_functions(area.bp)

@@ -17,6 +17,7 @@ from shared.cursors import CursorCodec
 from shared.email_content import EmailRenderer
 from shared.notifications import NotificationWorker, OutboxRelay, QueueNotifier
 from shared.ports import Clock, EmailSender, Notifier
+from shared.retention import RetentionSweeper
 from shared.services import LicenseService
 from shared.table_store import TableRequestStore
 
@@ -60,6 +61,10 @@ class Container:
                 self.store, self.sender, EmailRenderer(self.settings.email_language), self.clock
             )
         return self._worker
+
+    def retention(self) -> RetentionSweeper:
+        """The retention sweep."""
+        return RetentionSweeper(self.store, self.clock, self.settings.retention_period)
 
     def relay(self) -> OutboxRelay:
         """The outbox relay."""

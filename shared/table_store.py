@@ -555,6 +555,86 @@ class TableRequestStore:
         except TableTransactionError as exc:
             raise StaleRequest(str(exc)) from exc
 
+    # -- retention -------------------------------------------------------------------------
+
+    @_storage_call
+    def purge_expired(
+        self,
+        tenant: str,
+        created_up_to: datetime,
+        *,
+        page_size: int = 1000,
+        max_pages: int | None = None,
+    ) -> int:
+        """Delete requests created at or before `created_up_to`, with their index and outbox rows.
+
+        Reads only expired rows: request ids begin with the inverted creation time, so the
+        expired ones are the key range from the cutoff's time key to the end of `R|`. Each
+        request's rows go in the same transaction, so a request is gone whole or not at all,
+        and an interrupted run is finished by the next one. Assignments are kept.
+        """
+        low = "R|" + time_key(created_up_to)
+        outbox = {
+            str(r["RowKey"])
+            for r in self._query(
+                "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
+                {"pk": tenant, "low": "O|", "high": "O}"},
+                select=["RowKey"],
+            )
+        }
+        removed = pages = 0
+        while max_pages is None or pages < max_pages:
+            pages += 1
+            rows = list(
+                islice(
+                    self._query(
+                        "PartitionKey eq @pk and RowKey ge @low and RowKey lt @high",
+                        {"pk": tenant, "low": low, "high": "R}"},
+                        select=["RowKey", "Status", "ProductId", "RequesterId"],
+                        results_per_page=page_size,
+                    ),
+                    page_size,
+                )
+            )
+            if not rows:
+                break
+            markers = self._markers_of_pending(tenant, rows)
+            groups = []
+            for row in rows:
+                request_id = str(row["RowKey"])[2:]
+                keys = [mine_key(row["RequesterId"], request_id)]
+                if row["Status"] == "pending":
+                    keys.append(pending_key(request_id))
+                    marker = marker_key(row["ProductId"], row["RequesterId"])
+                    if markers.get(marker) == request_id:
+                        keys.append(marker)
+                keys += [
+                    k
+                    for k in (f"O|{request_id}|decision", f"O|{request_id}|submitted")
+                    if k in outbox
+                ]
+                keys.append(request_key(request_id))  # last: it is what the next run looks for
+                groups.append(keys)
+            for batch in _batches(groups):
+                self._delete_batch(tenant, batch)
+            removed += len(rows)
+        return removed
+
+    def _markers_of_pending(self, tenant: str, rows: list[Entity]) -> dict[str, str]:
+        keys = sorted(
+            {marker_key(r["ProductId"], r["RequesterId"]) for r in rows if r["Status"] == "pending"}
+        )
+        return {str(m["RowKey"]): str(m["RequestId"]) for m in self._point_query(tenant, keys)}
+
+    def _delete_batch(self, tenant: str, keys: list[str]) -> None:
+        try:
+            self._submit([("delete", {"PartitionKey": tenant, "RowKey": k}) for k in keys])
+        except TableTransactionError:
+            # Some row went meanwhile (a rerun, or a decision racing the sweep): delete one
+            # by one, where a missing row is not an error; request rows still go last.
+            for key in keys:
+                self._table.delete_entity(tenant, key)
+
     # -- outbox delivery bookkeeping (the email worker and the relay) -------------------------
 
     @_storage_call
@@ -616,6 +696,19 @@ class TableRequestStore:
             self._table.update_entity(entity, mode=UpdateMode.MERGE, **_if_match(etag))
         except (ResourceModifiedError, ResourceNotFoundError) as exc:
             raise StoreConflict(str(exc)) from exc
+
+
+_MAX_BATCH = 100  # operations in one entity-group transaction
+
+
+def _batches(groups: list[list[str]]) -> list[list[str]]:
+    """Pack each request's keys into transactions of at most 100, never splitting a request."""
+    batches: list[list[str]] = [[]]
+    for keys in groups:
+        if len(batches[-1]) + len(keys) > _MAX_BATCH:
+            batches.append([])
+        batches[-1].extend(keys)
+    return [b for b in batches if b]
 
 
 def _outbox_from(entity: Entity) -> OutboxRow:

@@ -52,3 +52,23 @@ def test_host_json_serves_under_api_with_queue_retries() -> None:
     host = json.loads((ROOT / "host.json").read_text())
     assert host["extensions"]["http"]["routePrefix"] == "api"
     assert host["extensions"]["queues"]["maxDequeueCount"] == 5
+
+
+def test_background_functions_have_the_spec_triggers() -> None:
+    bindings = _bindings()
+    [queue] = [b for b in bindings["send_notification_emails"] if b["type"] == "queueTrigger"]
+    assert queue["queueName"] == "license-notifications"
+    assert queue["connection"] == "AzureWebJobsStorage"
+    [retention] = [b for b in bindings["retention_sweep"] if b["type"] == "timerTrigger"]
+    assert retention["schedule"] == "%RETENTION_SCHEDULE%"
+    [relay] = [b for b in bindings["relay_outbox"] if b["type"] == "timerTrigger"]
+    assert relay["schedule"] == "%OUTBOX_RELAY_SCHEDULE%"
+    triggers = {
+        name: next(b["type"] for b in bs if str(b["type"]).endswith("Trigger"))
+        for name, bs in bindings.items()
+    }
+    assert sorted(n for n, t in triggers.items() if t != "httpTrigger") == [
+        "relay_outbox",
+        "retention_sweep",
+        "send_notification_emails",
+    ]

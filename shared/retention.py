@@ -1,0 +1,49 @@
+"""R4 / X8: the retention sweep. Reads and lists already hide expired requests; this
+removes them from storage, at a cost that grows with what expired, not with the table."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from shared import rules
+from shared.ports import Clock
+
+log = logging.getLogger(__name__)
+
+
+class PurgeStore(Protocol):
+    """What the sweep needs from storage."""
+
+    def known_tenants(self) -> list[str]: ...
+
+    def purge_expired(self, tenant: str, created_up_to: datetime) -> int: ...
+
+
+class RetentionSweeper:
+    """Deletes every tenant's expired requests."""
+
+    def __init__(self, store: PurgeStore, clock: Clock, retention: timedelta) -> None:
+        self._store = store
+        self._clock = clock
+        self._retention = retention
+
+    def run(self) -> dict[str, int]:
+        """One sweep; returns how many requests each tenant lost (tenants with none omitted)."""
+        cutoff = rules.retention_cutoff(self._clock.now(), self._retention)
+        removed: dict[str, int] = {}
+        for tenant in self._store.known_tenants():
+            count = self._store.purge_expired(tenant, cutoff)
+            if count:
+                removed[tenant] = count
+                log.info(
+                    "retention sweep removed expired requests",
+                    extra={"tenant": tenant, "removed": count, "cutoff": cutoff.isoformat()},
+                )
+        log.info(
+            "retention sweep done: %d request(s) in %d tenant(s)",
+            sum(removed.values()),
+            len(removed),
+        )
+        return removed
