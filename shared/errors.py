@@ -125,27 +125,9 @@ class NoUsersLeft(AppError):
     title = "No users left to approve"
 
 
-class StorageUnavailable(AppError):
-    status = 503
-    code = "storage_unavailable"
-    title = "Storage unavailable"
+class RetryLater(AppError):
+    """A 503: nothing was wrong with the request; the client should retry after a pause."""
 
-    def __init__(self, detail: str, retry_after: int = 5, **extra: Any) -> None:
-        super().__init__(detail, **extra)
-        self.headers["Retry-After"] = str(retry_after)
-
-
-class AuthUnavailable(AppError):
-    status = 503
-    code = "auth_unavailable"
-    title = "Token keys unavailable"
-
-    def __init__(self, detail: str, retry_after: int = 5, **extra: Any) -> None:
-        super().__init__(detail, **extra)
-        self.headers["Retry-After"] = str(retry_after)
-
-
-class Unavailable(AppError):
     status = 503
     code = "unavailable"
     title = "Service unavailable"
@@ -153,3 +135,17 @@ class Unavailable(AppError):
     def __init__(self, detail: str, retry_after: int = 5, **extra: Any) -> None:
         super().__init__(detail, **extra)
         self.headers["Retry-After"] = str(retry_after)
+
+
+class StorageUnavailable(RetryLater):
+    code = "storage_unavailable"
+    title = "Storage unavailable"
+
+
+class AuthUnavailable(RetryLater):
+    code = "auth_unavailable"
+    title = "Token keys unavailable"
+
+
+class Unavailable(RetryLater):
+    pass

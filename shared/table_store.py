@@ -299,6 +299,18 @@ class TableRequestStore:
         next_key = rows[limit - 1]["RowKey"][len(prefix) :] if len(rows) > limit else None
         return rows[:limit], next_key
 
+    def _write(
+        self, entity: Entity, etag: str | None, mode: UpdateMode = UpdateMode.REPLACE
+    ) -> None:
+        """Create (etag None) or update at `etag`; StoreConflict when someone else won."""
+        try:
+            if etag is None:
+                self._table.create_entity(entity)
+            else:
+                self._table.update_entity(entity, mode=mode, **_if_match(etag))
+        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError) as exc:
+            raise StoreConflict(str(exc)) from exc
+
     def _submit(self, operations: list[Operation]) -> None:
         self._table.submit_transaction(operations)
 
@@ -322,14 +334,7 @@ class TableRequestStore:
 
     @_storage_call
     def save_product(self, tenant: str, product: Product, etag: str | None) -> None:
-        entity = _product_entity(tenant, product)
-        try:
-            if etag is None:
-                self._table.create_entity(entity)
-            else:
-                self._table.update_entity(entity, mode=UpdateMode.REPLACE, **_if_match(etag))
-        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError) as exc:
-            raise StaleProduct(str(exc)) from exc
+        self._write(_product_entity(tenant, product), etag)
 
     # -- settings --------------------------------------------------------------------------
 
@@ -344,13 +349,7 @@ class TableRequestStore:
     @_storage_call
     def save_request_process(self, tenant: str, process: RequestProcess, etag: str | None) -> None:
         entity = {"PartitionKey": tenant, "RowKey": PROCESS_KEY, "Data": _dump(process.to_wire())}
-        try:
-            if etag is None:
-                self._table.create_entity(entity)
-            else:
-                self._table.update_entity(entity, mode=UpdateMode.REPLACE, **_if_match(etag))
-        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError) as exc:
-            raise StoreConflict(str(exc)) from exc
+        self._write(entity, etag)
 
     # -- submit ----------------------------------------------------------------------------
 
@@ -654,10 +653,7 @@ class TableRequestStore:
             "LeaseOwner": row.lease_owner,
             "LeaseUntil": row.lease_until,
         }
-        try:
-            self._table.update_entity(entity, mode=UpdateMode.MERGE, **_if_match(etag))
-        except (ResourceModifiedError, ResourceNotFoundError) as exc:
-            raise StoreConflict(str(exc)) from exc
+        self._write(entity, etag, mode=UpdateMode.MERGE)
 
     @_storage_call
     def mark_outbox(
@@ -692,10 +688,7 @@ class TableRequestStore:
             "RelayCount": row.relay_count,
             "RelayedAt": row.relayed_at,
         }
-        try:
-            self._table.update_entity(entity, mode=UpdateMode.MERGE, **_if_match(etag))
-        except (ResourceModifiedError, ResourceNotFoundError) as exc:
-            raise StoreConflict(str(exc)) from exc
+        self._write(entity, etag, mode=UpdateMode.MERGE)
 
 
 _MAX_BATCH = 100  # operations in one entity-group transaction
