@@ -6,19 +6,25 @@ import functools
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import azure.functions as func
-from pydantic import BaseModel, ValidationError
 
-from shared import bootstrap
-from shared.auth import Principal, principal_from_header
 from shared.errors import AppError, InvalidRequest, PayloadTooLarge, Unavailable
+from shared.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+    from shared import auth, bootstrap
+else:
+    auth = lazy_import("shared.auth")
+    bootstrap = lazy_import("shared.bootstrap")
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 Handler = Callable[[func.HttpRequest], func.HttpResponse]
 
 _SECURITY_HEADERS = {
@@ -86,15 +92,19 @@ def parse_body(req: func.HttpRequest, model: type[M], *, allow_empty: bool = Fal
         raise InvalidRequest("The body is not valid UTF-8 JSON.") from exc
     if not isinstance(data, dict):
         raise InvalidRequest("The body must be a JSON object.")
+    from pydantic import ValidationError  # noqa: PLC0415 - cold start
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise _validation_problem(exc) from exc
 
 
-def principal(req: func.HttpRequest) -> Principal:
+def principal(req: func.HttpRequest) -> auth.Principal:
     """The caller, from the bearer token (401 when missing or invalid)."""
-    return principal_from_header(bootstrap.container().verifier, req.headers.get("Authorization"))
+    return auth.principal_from_header(
+        bootstrap.container().verifier, req.headers.get("Authorization")
+    )
 
 
 def endpoint(handler: Handler) -> Handler:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import azure.functions as func
 
-from shared.bootstrap import container
+from shared.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from shared import bootstrap
+else:  # loaded on first call, not when the host indexes the functions
+    bootstrap = lazy_import("shared.bootstrap")
 
 bp = func.Blueprint()
 
@@ -15,10 +22,10 @@ bp = func.Blueprint()
 def send_notification_emails(msg: func.QueueMessage) -> None:
     """One outbox row's emails; an exception makes the host retry, then poison the message."""
     body = msg.get_body().decode("utf-8", errors="replace")
-    container().worker().handle(body, msg.id or "")
+    bootstrap.container().worker().handle(body, msg.id or "")
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%OUTBOX_RELAY_SCHEDULE%")
 def relay_outbox(timer: func.TimerRequest) -> None:  # noqa: ARG001 - trigger binding
     """Queue again what a crash between commit and enqueue left behind."""
-    container().relay().run()
+    bootstrap.container().relay().run()

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import azure.functions as func
 
 from functions._http import endpoint, json_response, parse_body, principal
-from shared.bootstrap import container
-from shared.models import ProductPut
+from shared.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from shared import bootstrap, models
+else:  # loaded on first call, not when the host indexes the functions
+    bootstrap = lazy_import("shared.bootstrap")
+    models = lazy_import("shared.models")
 
 bp = func.Blueprint()
 
@@ -16,7 +23,7 @@ bp = func.Blueprint()
 def list_products(req: func.HttpRequest) -> func.HttpResponse:
     """Every product; admins also see licence counts."""
     who = principal(req)
-    items = container().service.list_products(who)
+    items = bootstrap.container().service.list_products(who)
     return json_response({"items": [p.to_view(admin=who.is_global_admin) for p in items]})
 
 
@@ -25,6 +32,6 @@ def list_products(req: func.HttpRequest) -> func.HttpResponse:
 def put_product(req: func.HttpRequest) -> func.HttpResponse:
     """Create or replace a product (admins)."""
     who = principal(req)
-    body = parse_body(req, ProductPut)
-    product = container().service.put_product(who, req.route_params["productId"], body)
+    body = parse_body(req, models.ProductPut)
+    product = bootstrap.container().service.put_product(who, req.route_params["productId"], body)
     return json_response(product.to_view(admin=True))

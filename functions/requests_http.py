@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import azure.functions as func
 
 from functions._http import endpoint, json_response, parse_body, principal
-from shared.bootstrap import container
-from shared.models import ApproveCommand, DenyCommand, RequestCreate
+from shared.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from shared import bootstrap, models
+else:  # loaded on first call, not when the host indexes the functions
+    bootstrap = lazy_import("shared.bootstrap")
+    models = lazy_import("shared.models")
 
 bp = func.Blueprint()
 
@@ -16,7 +23,7 @@ bp = func.Blueprint()
 def submit_request(req: func.HttpRequest) -> func.HttpResponse:
     """201 with a new request, or 200 with the one already pending (X3)."""
     who = principal(req)
-    result = container().service.submit(who, parse_body(req, RequestCreate))
+    result = bootstrap.container().service.submit(who, parse_body(req, models.RequestCreate))
     return json_response(result.request.to_wire(), 201 if result.created else 200)
 
 
@@ -25,7 +32,7 @@ def submit_request(req: func.HttpRequest) -> func.HttpResponse:
 def list_requests(req: func.HttpRequest) -> func.HttpResponse:
     """The admins' Requests list, newest first, filtered by status."""
     who = principal(req)
-    page = container().service.list_requests(
+    page = bootstrap.container().service.list_requests(
         who, req.params.get("status"), req.params.get("limit"), req.params.get("cursor")
     )
     return json_response(
@@ -42,7 +49,9 @@ def list_requests(req: func.HttpRequest) -> func.HttpResponse:
 def get_request(req: func.HttpRequest) -> func.HttpResponse:
     """One request, for an admin or its requester."""
     who = principal(req)
-    return json_response(container().service.get_request(who, req.route_params["id"]).to_wire())
+    return json_response(
+        bootstrap.container().service.get_request(who, req.route_params["id"]).to_wire()
+    )
 
 
 @bp.route(route="requests/{id}/approve", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -50,8 +59,8 @@ def get_request(req: func.HttpRequest) -> func.HttpResponse:
 def approve_request(req: func.HttpRequest) -> func.HttpResponse:
     """Approve fully or in part, with product choice and switched-off apps."""
     who = principal(req)
-    command = parse_body(req, ApproveCommand, allow_empty=True)
-    decided = container().service.approve(who, req.route_params["id"], command)
+    command = parse_body(req, models.ApproveCommand, allow_empty=True)
+    decided = bootstrap.container().service.approve(who, req.route_params["id"], command)
     return json_response(decided.to_wire())
 
 
@@ -60,8 +69,10 @@ def approve_request(req: func.HttpRequest) -> func.HttpResponse:
 def deny_request(req: func.HttpRequest) -> func.HttpResponse:
     """Deny the whole request."""
     who = principal(req)
-    command = parse_body(req, DenyCommand, allow_empty=True)
-    return json_response(container().service.deny(who, req.route_params["id"], command).to_wire())
+    command = parse_body(req, models.DenyCommand, allow_empty=True)
+    return json_response(
+        bootstrap.container().service.deny(who, req.route_params["id"], command).to_wire()
+    )
 
 
 @bp.route(route="me/requests", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -69,7 +80,9 @@ def deny_request(req: func.HttpRequest) -> func.HttpResponse:
 def my_requests(req: func.HttpRequest) -> func.HttpResponse:
     """The caller's own requests with outcomes."""
     who = principal(req)
-    page = container().service.my_requests(who, req.params.get("limit"), req.params.get("cursor"))
+    page = bootstrap.container().service.my_requests(
+        who, req.params.get("limit"), req.params.get("cursor")
+    )
     return json_response(
         {"items": [r.to_wire() for r in page.items], "nextCursor": page.next_cursor}
     )

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import azure.functions as func
 
-from shared.bootstrap import container
+from shared.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from shared import bootstrap
+else:  # loaded on first call, not when the host indexes the functions
+    bootstrap = lazy_import("shared.bootstrap")
 
 bp = func.Blueprint()
 
@@ -12,4 +19,4 @@ bp = func.Blueprint()
 @bp.timer_trigger(arg_name="timer", schedule="%RETENTION_SCHEDULE%")
 def retention_sweep(timer: func.TimerRequest) -> None:  # noqa: ARG001 - trigger binding
     """Delete requests older than RETENTION_PERIOD and what belongs to them."""
-    container().retention().run()
+    bootstrap.container().retention().run()

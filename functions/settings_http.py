@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import azure.functions as func
 
 from functions._http import endpoint, json_response, parse_body, principal
-from shared.bootstrap import container
-from shared.models import RequestProcessPut
+from shared.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from shared import bootstrap, models
+else:  # loaded on first call, not when the host indexes the functions
+    bootstrap = lazy_import("shared.bootstrap")
+    models = lazy_import("shared.models")
 
 bp = func.Blueprint()
 
@@ -16,7 +23,7 @@ bp = func.Blueprint()
 def get_request_process(req: func.HttpRequest) -> func.HttpResponse:
     """The own-process switch, message and link (admins also see notifyAdmins)."""
     who = principal(req)
-    process = container().service.get_request_process(who)
+    process = bootstrap.container().service.get_request_process(who)
     return json_response(process.to_view(admin=who.is_global_admin))
 
 
@@ -25,5 +32,7 @@ def get_request_process(req: func.HttpRequest) -> func.HttpResponse:
 def put_request_process(req: func.HttpRequest) -> func.HttpResponse:
     """Switch the own request process on or off (admins)."""
     who = principal(req)
-    body = parse_body(req, RequestProcessPut)
-    return json_response(container().service.put_request_process(who, body).to_view(admin=True))
+    body = parse_body(req, models.RequestProcessPut)
+    return json_response(
+        bootstrap.container().service.put_request_process(who, body).to_view(admin=True)
+    )

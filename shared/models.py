@@ -113,6 +113,15 @@ class ProductPut(InputModel):
         return plans
 
 
+class DevTokenRequest(InputModel):
+    """Body of POST /api/dev/token (dev mode only)."""
+
+    tenant: Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+    email: Email
+    name: Text200 | None = None
+    admin: StrictBool = False
+
+
 class Person(WireModel):
     """Someone named by a token: requester, decider, settings editor."""
 
