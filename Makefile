@@ -7,7 +7,10 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install run test lint bench clean
+# Browser tests drive Debian's chromium; Playwright must never download its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: install run test lint bench clean vendor-console
 
 $(PY_STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +32,11 @@ lint: install
 	$(VENV)/bin/mypy
 
 test: lint
+	bash tools/ensure_chromium.sh
 	$(VENV)/bin/pytest
+
+vendor-console: $(NODE_STAMP)
+	$(PY) -m tools.vendor_console
 
 bench: install
 	$(PY) -m bench

@@ -5,6 +5,7 @@ import logging
 import azure.functions as func
 
 from functions import (
+    console_http,
     dev_http,
     email_queue,
     health_http,
@@ -30,5 +31,6 @@ for area in (
     dev_http,
     email_queue,
     retention_timer,
+    console_http,
 ):
     app.register_functions(area.bp)

@@ -35,7 +35,10 @@ def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
 def _emails_of(outbox: Path, request_id: str) -> list[email.message.EmailMessage]:
     found = []
     for path in outbox.glob("*.eml"):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        raw = path.read_bytes()
+        if request_id.encode() not in raw:  # cheap filter: the session writes many emails
+            continue
+        message = email.message_from_bytes(raw, policy=email.policy.default)
         if request_id in str(message["X-License-Requests-Key"]):
             found.append(message)
     return found  # type: ignore[return-value]

@@ -22,6 +22,7 @@ EXPECTED_HTTP = {
     ("POST", "requests/{id}/deny"),
     ("GET", "me/requests"),
     ("POST", "dev/token"),
+    ("GET", "console/{*path}"),
 }
 
 

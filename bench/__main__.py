@@ -1,0 +1,209 @@
+"""`python -m bench [--quick] [--skip-http]`: the whole benchmark in one run (see README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.support.azurite import free_port, start_azurite
+
+from . import cold_start, email_worker, operations, report, retention
+from .app import start_devhost, stop, token, wait_devhost, wire
+from .harness import Sizes, Stats, log, machine, ratio, result
+from .raw import FLOORS
+
+ROUND_TRIP_TARGETS = {
+    "submit": 2,
+    "submit_notify": 3,
+    "get": 1,
+    "list": 2,
+    "approve": 3,
+    "deny": 3,
+    "settings": 1,
+}
+DEVHOST_TRIGGER_QUEUE = "license-notifications"  # the queue the app's trigger binds
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a fast smoke run")
+    parser.add_argument("--skip-http", action="store_true", help="no dev host (HTTP figures)")
+    return parser.parse_args()
+
+
+def ops_results(
+    stats: dict[str, Stats], counts: dict[str, dict[str, Any]], http: dict[str, Stats]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    raw = {name: stats[name] for name in ("point_read", "insert", "query_page", "query_keys")}
+    raw |= {name: stats[name] for name in ("transaction", "transaction_handrolled", "queue_put")}
+    out["raw"] = {name: s.as_dict() for name, s in raw.items()}
+    for op, floor in FLOORS.items():
+        parts = {name: round(stats[name].median, 3) for name in floor}
+        value = ratio(stats[op].median, parts.values())
+        out[f"ratio_inprocess.{op}"] = result(
+            value,
+            1.25,
+            inprocess_median_ms=round(stats[op].median, 3),
+            inprocess_p95_ms=round(stats[op].p95, 3),
+            raw_medians_ms=parts,
+            raw_sum_ms=round(sum(parts.values()), 3),
+        )
+    for op, target in ROUND_TRIP_TARGETS.items():
+        per_call = counts[op]["per_call"]
+        out[f"round_trips.{op}"] = result(
+            max(per_call), target, digits=0, per_call=per_call, calls=counts[op]["calls"]
+        )
+    for op, s in http.items():
+        out[f"http.{op}"] = {
+            **s.as_dict(),
+            "inprocess_median_ms": round(stats[op].median, 3),
+            "overhead_ms": round(s.median - stats[op].median, 3),
+        }
+    return out
+
+
+def main() -> int:
+    args = parse_args()
+    sizes = Sizes.from_env(args.quick)
+    logging.basicConfig(level=logging.ERROR)
+    began = time.perf_counter()
+    results: dict[str, Any] = {"machine": machine(), "sizes": vars(sizes)}
+    log(f"sizes: {vars(sizes)}")
+    azurite = start_azurite()
+    acs = email_worker.AcsProcess.start()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    devhost = None
+    try:
+        ops = wire(azurite, "benchops", "bench-ops")
+        port = free_port()
+        if not args.skip_http:
+            devhost_env = {
+                **ops.env,
+                "EMAIL_SENDER": "acs",
+                "ACS_CONNECTION_STRING": acs.connection_string,
+                "EMAIL_SENDER_ADDRESS": email_worker.SENDER,
+                "EMAIL_OUTBOX_DIR": str(workdir / "outbox"),
+            }
+            devhost = start_devhost(devhost_env, port, workdir / "devhost.log")
+
+        log("operations: seeding")
+        decisions = sizes.warmup + sizes.iterations
+        scene = operations.make_scene(ops, "inproc", decisions, sizes.seed_threads)
+        counted = operations.make_scene(ops, "count", 30, sizes.seed_threads)
+        log("operations: in-process and raw, interleaved")
+        stats = operations.time_inprocess_and_raw(ops, scene, _sample(ops, scene), sizes)
+        counts = operations.count_round_trips(ops, counted)
+        http: dict[str, Stats] = {}
+        devhost_email: dict[str, Any] | None = None
+        if devhost is not None:
+            base = wait_devhost(devhost, port, workdir / "devhost.log")
+            http_scene = operations.make_scene(
+                ops, "http", sizes.warmup + sizes.http_iterations, sizes.seed_threads
+            )
+            log("operations: over HTTP through the dev host")
+            http = operations.time_http(http_scene, base, sizes)
+            if sizes.devhost_email_messages:
+                log("email: through the dev host's queue trigger")
+                devhost_email = email_worker.run_devhost(
+                    ops, DEVHOST_TRIGGER_QUEUE, sizes.devhost_email_messages, sizes.seed_threads
+                )
+            stop(devhost)
+            devhost = None
+        results.update(ops_results(stats, counts, http))
+
+        log(f"list: one page among {sizes.list_requests} requests")
+        listing = wire(azurite, "benchlist", "bench-list")
+        list_stats, tenant = operations.time_list_10k(listing, sizes)
+        lp, rp = list_stats["list_pending"], list_stats["raw_page_pending"]
+        results["ratio_list_10k"] = result(
+            lp.median / rp.median,
+            1.5,
+            list_median_ms=round(lp.median, 3),
+            list_p95_ms=round(lp.p95, 3),
+            raw_page_median_ms=round(rp.median, 3),
+            raw_page_p95_ms=round(rp.p95, 3),
+            tenant=tenant,
+            other_views_ms={k: v.as_dict() for k, v in list_stats.items()},
+        )
+
+        log("cold start")
+        cold_env = {**ops.env, "BENCH_TOKEN": token("cold", "ada@contoso.com", admin=True)}
+        cold = cold_start.measure(cold_env, sizes.cold_runs)
+        app, sdk = cold["function_app"], cold["sdk_baseline"]
+        results["ratio_cold_start"] = result(
+            app.median / sdk.median,
+            1.3,
+            function_app_median_ms=round(app.median, 1),
+            sdk_baseline_median_ms=round(sdk.median, 1),
+            bare_python_median_ms=round(cold["bare_python"].median, 1),
+            first_call_median_ms=round(cold["first_call"].median, 1),
+            runs=sizes.cold_runs,
+            heaviest_imports=cold_start.heaviest_imports(ops.env),
+        )
+
+        log(f"email: worker draining {sizes.email_messages} messages")
+        mail = wire(azurite, "benchemail", "bench-email")
+        figures = email_worker.run(
+            mail, acs, azurite.process.pid, sizes.email_messages, sizes.seed_threads
+        )
+        results["email_per_second"] = result(
+            figures["messages_per_second"],
+            200,
+            at_most=False,
+            digits=1,
+            **figures,
+            devhost=devhost_email,
+        )
+
+        log("retention")
+        ret = retention.run(wire(azurite, "benchret", "bench-ret"), sizes)
+        med = ret["median_s"]
+        results["retention.ratio_table_size"] = result(
+            med[retention.LARGE] / med[retention.SMALL],
+            1.2,
+            large_median_s=med[retention.LARGE],
+            small_median_s=med[retention.SMALL],
+            seconds=ret["seconds"],
+            requests_expired=ret["requests_expired"],
+            requests_large_tenant=ret["requests_large_tenant"],
+        )
+        results["retention.ratio_raw_delete"] = result(
+            med[retention.SMALL] / med[retention.RAW],
+            1.3,
+            sweep_median_s=med[retention.SMALL],
+            raw_median_s=med[retention.RAW],
+            rows_deleted=ret["rows_deleted_per_sweep"],
+            sweep_round_trips=ret["sweep"][retention.SMALL]["round_trips"],
+            round_trips=ret["sweep"],
+        )
+    finally:
+        if devhost is not None:
+            stop(devhost)
+        acs.stop()
+        azurite.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    results["run_seconds"] = round(time.perf_counter() - began)
+    report.write(results, NOTES)
+    report.print_table(results)
+    log(f"done in {results['run_seconds']} s; bench/results.json and bench/README.md written")
+    return 0
+
+
+def _sample(wired: Any, scene: operations.Scene) -> Any:
+    """The request the raw point read reads: the same row `get` reads."""
+    from shared.table_store import _request_from, request_key
+
+    return _request_from(wired.table.get_entity(scene.plain.id, request_key(scene.sample_id)))
+
+
+NOTES = ""
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""The app wired to the bench Azurite: settings, containers (plain and counted), tenants, tokens."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from shared import bootstrap
+from shared.auth import Principal, dev_user_id, mint_dev_token
+from shared.config import DEV_JWT_SECRET_DEFAULT, Settings, load_settings, with_schedule_defaults
+from shared.models import ProductPut, RequestProcessPut
+from shared.notifications import QueueNotifier
+from tests.support.azurite import Azurite
+
+from .harness import Counter
+from .seed import PRODUCT_ID, PRODUCT_NAME, BatchWriter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def storage_env(azurite: Azurite, table: str, queue: str) -> dict[str, str]:
+    """App settings naming the bench Azurite, a table of its own and a queue of its own."""
+    return {
+        "AzureWebJobsStorage": azurite.connection_string,
+        "AUTH_MODE": "dev",
+        "TABLE_NAME": table,
+        "TENANTS_TABLE_NAME": f"{table}tenants",
+        "NOTIFICATIONS_QUEUE": queue,
+    }
+
+
+@dataclass
+class Wired:
+    """One table's app: a plain container to time and a counted one to count round trips."""
+
+    settings: Settings
+    env: dict[str, str]
+    timed: bootstrap.Container
+    counted: bootstrap.Container
+    counter: Counter
+    writer: BatchWriter
+    queue: Any  # the timed container's queue client
+
+    @property
+    def table(self) -> Any:
+        return self.timed.store._table  # noqa: SLF001 - raw calls on the app's own client
+
+
+def wire(azurite: Azurite, table: str, queue: str) -> Wired:
+    env = storage_env(azurite, table, queue)
+    settings = load_settings(env)
+    counter = Counter()
+    plain_queue = bootstrap.build_queue(settings)
+    timed = bootstrap.build(
+        settings, store=bootstrap.build_store(settings), notifier=QueueNotifier(plain_queue)
+    )
+    counted_store = bootstrap.build_store(settings, raw_request_hook=counter.hook)
+    counted_queue = bootstrap.build_queue(settings, raw_request_hook=counter.hook)
+    counted = bootstrap.build(settings, store=counted_store, notifier=QueueNotifier(counted_queue))
+    writer = BatchWriter(timed.store._table)  # noqa: SLF001 - seeding through the app's client
+    return Wired(settings, env, timed, counted, counter, writer, plain_queue)
+
+
+@dataclass
+class BenchTenant:
+    """A tenant with the product, its settings row and signed-in people."""
+
+    id: str
+    admin_token: str
+    admin: Principal
+    _users: dict[int, str] = field(default_factory=dict)
+
+    def user_token(self, n: int) -> str:
+        """A token for user n (a fresh person per submit, so each one creates a request)."""
+        if n not in self._users:
+            self._users[n] = token(self.id, f"submitter{n}@contoso.com")
+        return self._users[n]
+
+
+def token(tenant: str, email: str, *, admin: bool = False) -> str:
+    return mint_dev_token(DEV_JWT_SECRET_DEFAULT, tenant, email, admin=admin)
+
+
+def setup_tenant(container: bootstrap.Container, tenant: str, *, notify: bool) -> BenchTenant:
+    """Catalogue (one blocked product with plenty of seats) and the settings row."""
+    email = "ada@contoso.com"
+    admin = Principal(tenant, dev_user_id(tenant, email), "Ada Admin", email, True)
+    service = container.service
+    service.put_product(
+        admin,
+        PRODUCT_ID,
+        ProductPut.model_validate(
+            {
+                "name": PRODUCT_NAME,
+                "selfServicePurchase": "blocked",
+                "totalLicenses": 10_000_000,
+                "servicePlans": [{"id": "visio", "name": "Visio"}],
+            }
+        ),
+    )
+    process: dict[str, Any] = {"useOwnProcess": False}
+    if notify:
+        process["notifyAdmins"] = ["it@contoso.com"]
+    service.put_request_process(admin, RequestProcessPut.model_validate(process))
+    return BenchTenant(tenant, token(tenant, email, admin=True), admin)
+
+
+# ---- the dev host, as tests/e2e/conftest.py runs it ------------------------------------------
+
+
+def start_devhost(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """`python -m tools.devhost` on `port`; call `wait_devhost` before using it."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "EMAIL_"))}
+    full.update(env)
+    full["PYTHONUNBUFFERED"] = "1"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [sys.executable, "-m", "tools.devhost", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=with_schedule_defaults(full),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_devhost(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> str:
+    deadline = time.monotonic() + 60
+    base = f"http://127.0.0.1:{port}"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dev host exited: {log_path.read_text()[-3000:]}")
+        try:
+            if requests.get(f"{base}/api/health", timeout=1).ok:
+                return base
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"dev host not ready: {log_path.read_text()[-3000:]}")
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)

@@ -1,0 +1,161 @@
+"""Timing, statistics, round-trip counting and the shape of a result."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass
+class Sizes:
+    """How much work one run does (`--quick` or BENCH_* environment variables)."""
+
+    quick: bool
+    iterations: int  # timed calls per operation, in-process and raw
+    http_iterations: int  # timed calls per operation through the dev host
+    warmup: int  # untimed calls before each series
+    cold_runs: int  # fresh interpreters per cold-start variant
+    list_requests: int  # requests in the list tenant (90% completed)
+    email_messages: int  # queue messages drained by the email worker
+    devhost_email_messages: int  # the same through the dev host's queue trigger (0: skip)
+    retention_total: int  # requests in the large retention tenant
+    retention_expired: int  # expired requests swept per run
+    retention_rounds: int  # interleaved (large, small, raw) repeats
+    seed_threads: int
+
+    @classmethod
+    def from_env(cls, quick: bool) -> Sizes:
+        def env(name: str, full: int, fast: int) -> int:
+            return int(os.environ.get(f"BENCH_{name}", fast if quick else full))
+
+        return cls(
+            quick=quick,
+            iterations=env("ITERATIONS", 200, 30),
+            http_iterations=env("HTTP_ITERATIONS", 100, 20),
+            warmup=env("WARMUP", 20, 5),
+            cold_runs=env("COLD_RUNS", 10, 3),
+            list_requests=env("LIST_REQUESTS", 10_000, 2_000),
+            email_messages=env("EMAIL_MESSAGES", 2_000, 300),
+            devhost_email_messages=env("DEVHOST_EMAIL_MESSAGES", 300, 0),
+            retention_total=env("RETENTION_TOTAL", 100_000, 10_000),
+            retention_expired=env("RETENTION_EXPIRED", 10_000, 1_000),
+            retention_rounds=env("RETENTION_ROUNDS", 3, 1),
+            seed_threads=env("SEED_THREADS", 4, 4),
+        )
+
+
+@dataclass
+class Stats:
+    """Durations of one series, in milliseconds."""
+
+    samples: list[float]
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples) if self.samples else float("nan")
+
+    @property
+    def p95(self) -> float:
+        if not self.samples:
+            return float("nan")
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"median_ms": round(self.median, 3), "p95_ms": round(self.p95, 3), "n": self.n}
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    """One call's duration in milliseconds."""
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def interleaved(
+    cases: dict[str, Callable[[int], Callable[[], Any]]], iterations: int, warmup: int
+) -> dict[str, Stats]:
+    """Run every case once per round, round after round, so drift hits them all alike.
+
+    A case gets the iteration number (warm-up rounds are negative) and returns the call
+    to time, so building its input (a request to approve, an HttpRequest) is not timed
+    and a case that consumes something takes a fresh one each round.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for i in range(-warmup, iterations):
+        for name, prepare in cases.items():
+            ms = timed(prepare(i))
+            if i >= 0:
+                samples[name].append(ms)
+    return {name: Stats(s) for name, s in samples.items()}
+
+
+@dataclass
+class Counter:
+    """Storage round trips seen on the wire (an SDK `raw_request_hook`)."""
+
+    calls: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def hook(self, request: Any) -> None:
+        http = request.http_request
+        with self._lock:
+            self.calls.append(f"{http.method} {http.url.split('?')[0]}")
+
+    def take(self) -> list[str]:
+        with self._lock:
+            taken, self.calls = self.calls, []
+        return taken
+
+
+def result(
+    value: float, target: float, *, at_most: bool = True, digits: int = 3, **raw: Any
+) -> dict[str, Any]:
+    """A results.json entry: the figure, its target, whether it meets it, and its inputs."""
+    ok = value <= target if at_most else value >= target
+    return {"value": round(value, digits), "target": target, "pass": bool(ok), **raw}
+
+
+def ratio(numerator: float, parts: Iterable[float]) -> float:
+    total = sum(parts)
+    return numerator / total if total else float("nan")
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")

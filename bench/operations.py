@@ -1,0 +1,278 @@
+"""Each operation through its function in-process (func.HttpRequest) and over HTTP (dev host),
+side by side with the raw calls it needs, plus storage round trips counted on the wire."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import azure.functions as func
+import requests
+
+from shared import bootstrap
+from shared.models import LicenseRequest
+from tests.support.inprocess import registered
+
+from .app import BenchTenant, Wired, setup_tenant, token
+from .harness import Sizes, Stats, interleaved, median
+from .raw import first_page, raw_cases
+from .seed import seed_requests
+
+OPS = ("submit", "submit_notify", "list", "get", "approve", "deny", "settings")
+SUBMIT_BODY = json.dumps({"productId": "visio", "users": [{"email": "alex@contoso.com"}]}).encode()
+COUNT_CALLS = 5  # calls per operation whose round trips are counted
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call, as the function sees it and as a client sends it."""
+
+    function: str
+    method: str
+    path: str
+    token: str
+    status: int = 200
+    body: bytes = b""
+    route: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+
+
+@dataclass
+class Scene:
+    """The tenants an operation series uses and the pending requests it may decide."""
+
+    plain: BenchTenant
+    notify: BenchTenant
+    sample_id: str
+    to_approve: Iterator[str]
+    to_deny: Iterator[str]
+    users: Iterator[int] = field(default_factory=itertools.count)
+
+    def calls(self) -> dict[str, Callable[[], Call]]:
+        """A fresh Call per operation each time (a new submitter, a new request to decide)."""
+        t, n = self.plain, self.notify
+
+        def submit(tenant: BenchTenant) -> Call:
+            who = token(tenant.id, f"submitter{next(self.users)}@contoso.com")
+            return Call("submit_request", "POST", "/api/requests", who, 201, SUBMIT_BODY)
+
+        def decide(action: str, ids: Iterator[str]) -> Call:
+            rid = next(ids)
+            return Call(
+                f"{action}_request",
+                "POST",
+                f"/api/requests/{rid}/{action}",
+                t.admin_token,
+                route={"id": rid},
+            )
+
+        sample = self.sample_id
+        return {
+            "submit": lambda: submit(t),
+            "submit_notify": lambda: submit(n),
+            "list": lambda: Call(
+                "list_requests", "GET", "/api/requests", t.admin_token, params={"status": "pending"}
+            ),
+            "get": lambda: Call(
+                "get_request", "GET", f"/api/requests/{sample}", t.admin_token, route={"id": sample}
+            ),
+            "approve": lambda: decide("approve", self.to_approve),
+            "deny": lambda: decide("deny", self.to_deny),
+            "settings": lambda: Call(
+                "get_request_process", "GET", "/api/settings/request-process", t.admin_token
+            ),
+        }
+
+
+def make_scene(wired: Wired, prefix: str, decisions: int, threads: int) -> Scene:
+    """Two tenants (with and without notifyAdmins), 200 background requests, and
+    `decisions` pending requests each to approve and to deny."""
+    plain = setup_tenant(wired.timed, f"{prefix}plain", notify=False)
+    notify = setup_tenant(wired.timed, f"{prefix}notify", notify=True)
+    now = datetime.now(UTC)
+    retention = wired.settings.retention_period
+    common: dict[str, Any] = {"retention": retention, "threads": threads}
+    background = seed_requests(
+        wired.writer, plain.id, 200, newest=now - timedelta(days=1), spacing=timedelta(minutes=5),
+        first_index=1_000_000, **common,
+    )  # fmt: skip
+    seed_requests(
+        wired.writer, notify.id, 60, newest=now - timedelta(days=1), spacing=timedelta(minutes=5),
+        first_index=1_000_000, **common,
+    )  # fmt: skip
+    pending = seed_requests(
+        wired.writer, plain.id, 2 * decisions, newest=now - timedelta(hours=1),
+        spacing=timedelta(seconds=1), pending_every=1, **common,
+    )  # fmt: skip
+    ids = [s.request.id for s in pending]
+    decided = next(s for s in background if s.request.status == "approved")
+    return Scene(plain, notify, decided.request.id, iter(ids[:decisions]), iter(ids[decisions:]))
+
+
+# ---- in-process and over HTTP ------------------------------------------------------------------
+
+
+def _functions() -> dict[str, Callable[[func.HttpRequest], func.HttpResponse]]:
+    return {f.get_function_name(): f.get_user_function() for f in registered()}
+
+
+def inprocess(call: Call) -> Callable[[], Any]:
+    fn = _functions()[call.function]
+    request = func.HttpRequest(
+        call.method,
+        f"http://localhost{call.path}",
+        headers=call.headers(),
+        params=call.params,
+        route_params=call.route,
+        body=call.body,
+    )
+
+    def run() -> None:
+        response = fn(request)
+        if response.status_code != call.status:
+            raise RuntimeError(f"{call.function}: {response.status_code} {response.get_body()!r}")
+
+    return run
+
+
+def over_http(session: requests.Session, base: str) -> Callable[[Call], Callable[[], Any]]:
+    def prepare(call: Call) -> Callable[[], Any]:
+        url = base + call.path + (f"?{urlencode(call.params)}" if call.params else "")
+        headers = call.headers()
+
+        def run() -> None:
+            response = session.request(
+                call.method, url, data=call.body or None, headers=headers, timeout=30
+            )
+            if response.status_code != call.status:
+                raise RuntimeError(f"{call.function}: {response.status_code} {response.text}")
+
+        return run
+
+    return prepare
+
+
+def series(
+    scene: Scene, runner: Callable[[Call], Callable[[], Any]]
+) -> dict[str, Callable[[int], Callable[[], Any]]]:
+    calls = scene.calls()
+    return {op: (lambda _i, make=make: runner(make())) for op, make in calls.items()}  # type: ignore[misc]
+
+
+def time_inprocess_and_raw(
+    wired: Wired, scene: Scene, sample: LicenseRequest, sizes: Sizes
+) -> dict[str, Stats]:
+    """In-process operations and raw calls, interleaved round by round on the same table."""
+    bootstrap.override(wired.timed)
+    try:
+        cases = {**series(scene, inprocess), **raw_cases(wired, scene.plain.id, sample)}
+        return interleaved(cases, sizes.iterations, sizes.warmup)
+    finally:
+        bootstrap.override(None)
+
+
+def time_http(scene: Scene, base: str, sizes: Sizes) -> dict[str, Stats]:
+    with requests.Session() as session:
+        return interleaved(
+            series(scene, over_http(session, base)), sizes.http_iterations, sizes.warmup
+        )
+
+
+def count_round_trips(wired: Wired, scene: Scene) -> dict[str, dict[str, Any]]:
+    """Storage calls per operation (tables and queue), counted by the SDK request hook."""
+    bootstrap.override(wired.counted)
+    counts: dict[str, dict[str, Any]] = {}
+    try:
+        calls = scene.calls()
+        for op, make in calls.items():
+            per_call: list[int] = []
+            seen: list[str] = []
+            for _ in range(COUNT_CALLS):
+                run = inprocess(make())
+                wired.counter.take()
+                run()
+                seen = wired.counter.take()
+                per_call.append(len(seen))
+            counts[op] = {"per_call": per_call, "calls": [_short(c) for c in seen]}
+    finally:
+        bootstrap.override(None)
+    return counts
+
+
+def _short(call: str) -> str:
+    method, _, url = call.partition(" ")
+    return f"{method} {url.split('/', 3)[-1]}"
+
+
+# ---- list one page among 10,000 ----------------------------------------------------------------
+
+
+def time_list_10k(wired: Wired, sizes: Sizes) -> tuple[dict[str, Stats], dict[str, Any]]:
+    """status=pending (and, for comparison, completed and all) in a tenant of N requests,
+    90% completed, against one raw 50-row page query of the same partition."""
+    tenant = setup_tenant(wired.timed, "listbig", notify=False)
+    now = datetime.now(UTC)
+    count = sizes.list_requests
+    spacing = timedelta(days=29) / count
+    seeded = seed_requests(
+        wired.writer,
+        tenant.id,
+        count,
+        newest=now - timedelta(minutes=1),
+        spacing=spacing,
+        retention=wired.settings.retention_period,
+        threads=sizes.seed_threads,
+    )
+    pending = sum(1 for s in seeded if s.request.status == "pending")
+    table = wired.table
+
+    def listing(view: str) -> Callable[[int], Callable[[], Any]]:
+        call = Call(
+            "list_requests", "GET", "/api/requests", tenant.admin_token, params={"status": view}
+        )
+        return lambda _i: inprocess(call)
+
+    def raw_page(low: str, high: str) -> Callable[[int], Callable[[], Any]]:
+        return lambda _i: lambda: first_page(table, tenant.id, low, high)
+
+    bootstrap.override(wired.timed)
+    try:
+        stats = interleaved(
+            {
+                "list_pending": listing("pending"),
+                "raw_page_pending": raw_page("L|pending|", "L|pending}"),
+                "list_completed": listing("completed"),
+                "list_all": listing("all"),
+                "raw_page_requests": raw_page("R|", "R}"),
+            },
+            sizes.iterations,
+            sizes.warmup,
+        )
+    finally:
+        bootstrap.override(None)
+    return stats, {"requests": count, "pending": pending, "completed": count - pending}
+
+
+def medians(stats: dict[str, Stats]) -> dict[str, float]:
+    return {name: round(s.median, 3) for name, s in stats.items()}
+
+
+__all__ = [
+    "OPS",
+    "Scene",
+    "count_round_trips",
+    "make_scene",
+    "median",
+    "medians",
+    "time_http",
+    "time_inprocess_and_raw",
+    "time_list_10k",
+]

@@ -1,0 +1,105 @@
+"""The floor: bare azure-data-tables / azure-storage-queue calls on the app's own clients."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from shared.models import LicenseRequest
+from shared.notifications import queue_message
+from shared.table_store import PROCESS_KEY, _request_entity, product_key, request_key
+
+from .app import Wired
+from .seed import PRODUCT_ID
+
+Case = Callable[[int], Callable[[], Any]]
+TRANSACTION_OPS = 5  # a decision writes 5-7 rows, a submit 4
+
+# The raw medians each operation's in-process time is compared with.
+FLOORS: dict[str, tuple[str, ...]] = {
+    "submit": ("query_keys", "transaction"),
+    "submit_notify": ("query_keys", "transaction", "queue_put"),
+    "get": ("point_read",),
+    "list": ("point_read", "query_page"),
+    "approve": ("query_keys", "transaction", "queue_put"),
+    "deny": ("point_read", "transaction", "queue_put"),
+    "settings": ("point_read",),
+}
+
+
+def range_filter() -> str:
+    return "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high"
+
+
+def first_page(table: Any, tenant: str, low: str, high: str, size: int = 50) -> list[Any]:
+    """One page query of `size` rows of a key range, as one round trip."""
+    pages = table.query_entities(
+        range_filter(),
+        parameters={"pk": tenant, "low": low, "high": high},
+        results_per_page=size,
+    ).by_page()
+    return list(next(pages))
+
+
+def raw_cases(wired: Wired, tenant: str, sample: LicenseRequest) -> dict[str, Case]:
+    """Each raw call once per round; `sample` is a seeded request (a ~1 KB row) to read."""
+    table, queue = wired.table, wired.queue
+    run = uuid.uuid4().hex[:8]
+    point = request_key(sample.id)
+    template = _request_entity(tenant, point, sample)
+    keys = {"pk": tenant, "k0": PROCESS_KEY, "k1": product_key(PRODUCT_ID), "k2": point}
+
+    def point_read(_i: int) -> Callable[[], Any]:
+        return lambda: table.get_entity(tenant, point)
+
+    def insert(i: int) -> Callable[[], Any]:
+        entity = {**template, "RowKey": f"X|insert|{run}|{i}"}
+        return lambda: table.create_entity(entity)
+
+    def query_page(_i: int) -> Callable[[], Any]:
+        def call() -> None:
+            rows = first_page(table, tenant, "L|pending|", "L|pending}")
+            assert len(rows) == 50, len(rows)
+
+        return call
+
+    def query_keys(_i: int) -> Callable[[], Any]:
+        # The shape of the submit and decision reads: a few named rows in one query.
+        def call() -> None:
+            rows = list(
+                table.query_entities(
+                    "PartitionKey eq @pk and ( RowKey eq @k0 or RowKey eq @k1 or RowKey eq @k2 )",
+                    parameters=keys,
+                )
+            )
+            assert len(rows) == 3, len(rows)
+
+        return call
+
+    def transaction(i: int) -> Callable[[], Any]:
+        ops = [
+            ("create", {**template, "RowKey": f"X|tx|{run}|{i}|{k}"})
+            for k in range(TRANSACTION_OPS)
+        ]
+        return lambda: table.submit_transaction(ops)
+
+    def transaction_handrolled(i: int) -> Callable[[], Any]:
+        # Diagnostic: the same 5 inserts as a hand-written $batch body (bench.seed), i.e.
+        # what the transaction costs without the SDK's multipart (email package) handling.
+        rows = [{**template, "RowKey": f"X|hand|{run}|{i}|{k}"} for k in range(TRANSACTION_OPS)]
+        return lambda: wired.writer.write(rows)
+
+    def queue_put(i: int) -> Callable[[], Any]:
+        text = queue_message(tenant, f"O|{run}{i}|decision")
+        return lambda: queue.send_message(text)
+
+    return {
+        "point_read": point_read,
+        "insert": insert,
+        "query_page": query_page,
+        "query_keys": query_keys,
+        "transaction": transaction,
+        "transaction_handrolled": transaction_handrolled,
+        "queue_put": queue_put,
+    }

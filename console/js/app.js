@@ -1,0 +1,171 @@
+// The console's entry point: language, sign-in, navigation and hash routing.
+
+import { Api } from "./api.js";
+import { createAuth, loadConfig } from "./auth.js";
+import { clear, focusFirst, h, messageBar } from "./dom.js";
+import { initialLanguage, language, setLanguage, t, translateStatic } from "./i18n.js";
+import { renderProducts } from "./views/products.js";
+import { renderMyRequests, renderRequestPage } from "./views/requester.js";
+import { renderRequests } from "./views/requests.js";
+import { renderSignIn } from "./views/signin.js";
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const who = document.getElementById("who");
+const signOutButton = document.getElementById("sign-out");
+const languageSelect = document.getElementById("lang");
+const toastRegion = document.getElementById("toast");
+
+const ROUTES = [
+  { pattern: /^#\/requests(?:\/([^/?]+))?$/, view: "requests", admin: true },
+  { pattern: /^#\/own-process$/, view: "own-process", admin: true },
+  { pattern: /^#\/products$/, view: "products", admin: true },
+  { pattern: /^#\/request(?:\/([^/?]+))?$/, view: "request" },
+  { pattern: /^#\/my$/, view: "my" },
+];
+
+const session = { config: null, auth: null, user: null, api: null, signInMessage: null };
+let renderCount = 0;
+let toastTimer = null;
+
+function toast(text) {
+  clearTimeout(toastTimer);
+  // Visible first, then the text: live regions announce changes only while shown.
+  toastRegion.classList.add("toast--visible");
+  clear(toastRegion).append(h("div", { class: "toast__body" }, text));
+  toastTimer = setTimeout(() => toastRegion.classList.remove("toast--visible"), 6000);
+}
+
+function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function homeFor(user) {
+  return user.isAdmin ? "#/requests" : "#/request";
+}
+
+function updateChrome() {
+  const user = session.user;
+  nav.hidden = !user;
+  who.hidden = !user;
+  signOutButton.hidden = !user;
+  clear(who);
+  if (user) {
+    who.append(h("span", { class: "who__name" }, user.name));
+    if (user.isAdmin) who.append(h("span", { class: "who__role" }, t("role.admin")));
+    who.title = t("signedInAs", { name: user.email || user.name });
+    for (const item of nav.querySelectorAll("[data-admin]")) item.hidden = !user.isAdmin;
+  }
+}
+
+function markCurrentNav(view) {
+  const current = view === "own-process" ? "requests" : view;
+  for (const link of nav.querySelectorAll("a[data-view]")) {
+    if (link.dataset.view === current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+async function onSignedIn(user) {
+  session.user = user;
+  session.signInMessage = null;
+  updateChrome();
+  const hash = location.hash;
+  const match = ROUTES.find((r) => r.pattern.test(hash));
+  if (!match || (match.admin && !user.isAdmin)) navigate(homeFor(user));
+  else route();
+}
+
+function onUnauthorized() {
+  if (!session.user) return;
+  session.auth.signOut();
+  session.user = null;
+  session.signInMessage = t("signin.expired");
+  updateChrome();
+  route();
+}
+
+async function route() {
+  const ticket = ++renderCount;
+  const ctx = {
+    main,
+    api: session.api,
+    user: session.user,
+    session,
+    navigate,
+    toast,
+    rerender: route,
+    isCurrent: () => ticket === renderCount,
+  };
+  if (!session.user) {
+    markCurrentNav(null);
+    renderSignIn(ctx, { onSignedIn, message: session.signInMessage });
+    return;
+  }
+  const hash = location.hash || homeFor(session.user);
+  const match = ROUTES.find((r) => r.pattern.test(hash));
+  if (!match || (match.admin && !session.user.isAdmin)) {
+    navigate(homeFor(session.user));
+    return;
+  }
+  const param = hash.match(match.pattern)[1] ? decodeURIComponent(hash.match(match.pattern)[1]) : null;
+  markCurrentNav(match.view);
+  main.dataset.view = match.view;
+  try {
+    if (match.view === "requests") await renderRequests(ctx, { requestId: param });
+    else if (match.view === "own-process") await renderRequests(ctx, { ownProcess: true });
+    else if (match.view === "products") await renderProducts(ctx);
+    else if (match.view === "request") await renderRequestPage(ctx, { productId: param });
+    else if (match.view === "my") await renderMyRequests(ctx);
+  } catch (error) {
+    if (!ctx.isCurrent()) return;
+    clear(main).append(
+      h("div", { class: "page" }, h("h1", {}, t(`nav.${match.view}`) || t("app.title")), messageBar("error", errorText(error))),
+    );
+  }
+  // A new view takes focus to its heading, unless it moved focus into itself (a pane).
+  if (ctx.isCurrent() && !main.contains(document.activeElement)) focusFirst(main, "h1");
+}
+
+export function errorText(error) {
+  if (error?.code === "network") return t("error.network");
+  if (error?.code === "forbidden") return t("error.forbidden");
+  return t("error.generic", { detail: error?.message || String(error) });
+}
+
+async function start() {
+  setLanguage(initialLanguage());
+  languageSelect.value = language();
+  translateStatic();
+  languageSelect.addEventListener("change", () => {
+    setLanguage(languageSelect.value, true);
+    translateStatic();
+    updateChrome();
+    route();
+  });
+  signOutButton.addEventListener("click", async () => {
+    await session.auth.signOut();
+    session.user = null;
+    updateChrome();
+    history.replaceState(null, "", location.pathname);
+    route();
+  });
+  window.addEventListener("hashchange", () => route());
+
+  try {
+    session.config = await loadConfig();
+    session.auth = createAuth(session.config);
+    session.api = new Api(() => session.auth.token(), onUnauthorized);
+    const user = await session.auth.restore();
+    if (user) {
+      await onSignedIn(user);
+      return;
+    }
+  } catch (error) {
+    session.signInMessage = errorText(error);
+  }
+  route();
+}
+
+start();

@@ -1,0 +1,221 @@
+// Requesters: the products they can request and the request form (R1, R2, R6),
+// and "My requests" with per-user outcomes (X4).
+
+import { ApiError } from "../api.js";
+import { clear, field, h, messageBar, uid } from "../dom.js";
+import { formatDate, t } from "../i18n.js";
+import { outcomeBadge, statusBadge } from "./requests.js";
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function ownProcessNotice(process) {
+  const titleId = uid("own-process");
+  const link = process.documentationUrl
+    ? h(
+        "p",
+        {},
+        h("a", { href: process.documentationUrl, class: "btn btn--primary", id: "own-process-link", rel: "noopener noreferrer", target: "_blank" }, t("request.ownProcessLink"), h("span", { class: "icon icon--open", "aria-hidden": "true" })),
+      )
+    : null;
+  return h(
+    "section",
+    { class: "notice card", "aria-labelledby": titleId },
+    h("h2", { class: "notice__title", id: titleId }, t("request.ownProcess")),
+    h("p", { class: "notice__message", id: "own-process-message" }, process.message || ""),
+    link,
+  );
+}
+
+export async function renderRequestPage(ctx, { productId = null } = {}) {
+  const { main } = ctx;
+  const [process, products] = await Promise.all([ctx.api.get("/settings/request-process"), ctx.api.get("/products").then((r) => r.items)]);
+  if (!ctx.isCurrent()) return;
+  const intro = process.useOwnProcess ? null : h("p", { class: "intro" }, t("request.intro"));
+  const page = h("div", { class: "page" }, h("div", { class: "page-header" }, h("h1", {}, t("request.title")), intro));
+  clear(main).append(page);
+  if (process.useOwnProcess) {
+    page.append(ownProcessNotice(process));
+    return;
+  }
+  const product = productId ? products.find((p) => p.id === productId) : null;
+  if (product && product.selfServicePurchase === "blocked") {
+    page.append(requestForm(ctx, product));
+    return;
+  }
+  if (!products.length) {
+    page.append(h("p", { class: "empty" }, t("request.empty")));
+    return;
+  }
+  const rows = products.map((p) =>
+    h(
+      "tr",
+      { dataset: { product: p.id } },
+      h("th", { scope: "row" }, p.name),
+      h("td", {}, p.servicePlans.map((s) => s.name).join(", ")),
+      h(
+        "td",
+        {},
+        p.selfServicePurchase === "blocked"
+          ? h("a", { href: `#/request/${encodeURIComponent(p.id)}`, class: "btn btn--secondary btn--small", "aria-label": t("request.chooseLabel", { name: p.name }) }, t("request.choose"))
+          : h("span", { class: "cell-sub" }, t("request.selfService")),
+      ),
+    ),
+  );
+  page.append(
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "table", id: "request-products" },
+        h("caption", { class: "visually-hidden" }, t("request.caption")),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("request.col.product")), h("th", { scope: "col" }, t("request.col.apps")), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, t("request.col.action"))))),
+        h("tbody", {}, rows),
+      ),
+    ),
+  );
+}
+
+function requestForm(ctx, product) {
+  const others = [];
+  const alert = h("div", { class: "form-alert", tabindex: "-1" });
+  const list = h("ul", { class: "people", id: "other-users" });
+  const email = h("input", { type: "email", id: "other-email", autocomplete: "off", maxlength: "254" });
+  const emailError = h("p", { class: "field__error", id: "other-email-error", role: "alert" });
+  const add = h("button", { type: "button", class: "btn btn--secondary", id: "add-user" }, h("span", { class: "icon icon--add", "aria-hidden": "true" }), t("request.addUser"));
+  const justification = h("textarea", { id: "justification", rows: "4", maxlength: "1000" });
+  const submit = h("button", { type: "submit", class: "btn btn--primary" }, t("request.submit"));
+  const titleId = uid("form");
+
+  function renderOthers() {
+    clear(list);
+    for (const address of others) {
+      const remove = h("button", { type: "button", class: "btn btn--icon", "aria-label": t("request.removeUser", { email: address }), title: t("request.removeUser", { email: address }) }, h("span", { class: "icon icon--dismiss", "aria-hidden": "true" }));
+      remove.addEventListener("click", () => {
+        others.splice(others.indexOf(address), 1);
+        renderOthers();
+        email.focus();
+      });
+      list.append(h("li", { class: "people__item" }, h("span", { class: "people__text" }, h("span", { class: "people__name" }, address)), remove));
+    }
+  }
+
+  function addOther() {
+    const value = email.value.trim();
+    clear(emailError);
+    email.removeAttribute("aria-invalid");
+    if (!value) return;
+    let problem = null;
+    if (!EMAIL.test(value)) problem = t("request.invalidEmail");
+    else if (others.some((o) => o.toLowerCase() === value.toLowerCase()) || value.toLowerCase() === ctx.user.email.toLowerCase()) problem = t("request.duplicateEmail", { email: value });
+    if (problem) {
+      email.setAttribute("aria-invalid", "true");
+      emailError.append(problem);
+      email.focus();
+      return;
+    }
+    others.push(value);
+    email.value = "";
+    renderOthers();
+    email.focus();
+  }
+  add.addEventListener("click", addOther);
+  email.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      addOther();
+    }
+  });
+  email.setAttribute("aria-describedby", "other-email-error");
+
+  const form = h(
+    "form",
+    { class: "form card", "aria-labelledby": titleId, novalidate: true },
+    h("h2", { id: titleId }, t("request.formTitle", { name: product.name })),
+    alert,
+    h("p", {}, t("request.youIncluded")),
+    h(
+      "fieldset",
+      { class: "fieldset" },
+      h("legend", {}, t("request.others")),
+      list,
+      h("div", { class: "inline-field" }, h("div", { class: "field" }, h("label", { for: "other-email", class: "field__label" }, t("request.otherEmail")), email, emailError), add),
+    ),
+    field(t("request.justification"), justification),
+    h("div", { class: "actions" }, submit, h("a", { href: "#/request", class: "btn btn--secondary" }, t("request.back"))),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (email.value.trim()) {
+      addOther();
+      if (email.value.trim()) return;
+    }
+    submit.disabled = true;
+    clear(alert);
+    try {
+      const { status } = await ctx.api.post("/requests", {
+        productId: product.id,
+        users: others.map((address) => ({ email: address })),
+        justification: justification.value.trim() || null,
+      });
+      ctx.session.myNotice = status === 201 ? "request.sent" : "request.existing";
+      ctx.navigate("#/my");
+    } catch (error) {
+      submit.disabled = false;
+      if (error instanceof ApiError && error.code === "own_request_process") {
+        form.replaceWith(ownProcessNotice(error.problem));
+        return;
+      }
+      const detail = error instanceof ApiError ? error.problem.detail || error.message : String(error);
+      alert.append(messageBar("error", error?.code === "network" ? t("error.network") : t("error.generic", { detail })));
+      alert.focus();
+    }
+  });
+  return form;
+}
+
+export async function renderMyRequests(ctx) {
+  const { main } = ctx;
+  const items = [];
+  let cursor = null;
+  do {
+    const page = await ctx.api.get(`/me/requests?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && items.length < 500);
+  if (!ctx.isCurrent()) return;
+  const page = h("div", { class: "page page--wide" }, h("div", { class: "page-header" }, h("h1", {}, t("my.title")), h("p", { class: "intro" }, t("my.intro"))));
+  if (ctx.session.myNotice) {
+    page.append(messageBar("success", t(ctx.session.myNotice)));
+    ctx.session.myNotice = null;
+  }
+  clear(main).append(page);
+  if (!items.length) {
+    page.append(h("p", { class: "empty" }, t("my.empty")));
+    return;
+  }
+  const rows = items.map((r) =>
+    h(
+      "tr",
+      { dataset: { request: r.id } },
+      h("th", { scope: "row" }, r.productName),
+      h("td", {}, h("time", { datetime: r.createdAt }, formatDate(r.createdAt))),
+      h("td", {}, statusBadge(r.status)),
+      h("td", {}, h("ul", { class: "outcomes" }, r.users.map((u) => h("li", {}, h("span", { class: "outcomes__who" }, u.name ? `${u.name} (${u.email})` : u.email), " ", outcomeBadge(u.outcome))))),
+      h("td", {}, r.decision?.message || ""),
+    ),
+  );
+  page.append(
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "table", id: "my-requests" },
+        h("caption", { class: "visually-hidden" }, t("my.caption")),
+        h("thead", {}, h("tr", {}, ["product", "date", "status", "users", "message"].map((c) => h("th", { scope: "col" }, t(`my.col.${c}`))))),
+        h("tbody", {}, rows),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,201 @@
+// License Requests on Azure: `azd up` provisions everything the app needs, with no
+// stored secret other than CURSOR_SECRET: storage, telemetry and email all use the
+// app's user-assigned managed identity.
+//
+// Subscription scope (the azd convention): creates rg-<environment> and deploys the
+// modules under app/ into it.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group (rg-<name>) and seeds the resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every regional resource. Pick one where Flex Consumption is offered.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@minLength(1)
+@description('AUTH_AUDIENCE: the API app registration, as "api://<client-id>,<client-id>" (v2 access tokens carry the bare client id in aud).')
+param authAudience string
+
+@description('AUTH_ALLOWED_TENANTS: comma-separated Entra tenant ids allowed to call the API; empty allows every tenant.')
+param authAllowedTenants string = ''
+
+@secure()
+@minLength(32)
+@description('CURSOR_SECRET: signs paging cursors. azd generates it once and keeps it in the environment, so cursors survive a re-provision.')
+@metadata({
+  azd: {
+    type: 'generate'
+    config: {
+      length: 48
+      noSpecial: true
+    }
+  }
+})
+param cursorSecret string
+
+@allowed([
+  'en'
+  'ko'
+])
+@description('EMAIL_LANGUAGE: the language of every email.')
+param emailLanguage string = 'en'
+
+@description('RETENTION_PERIOD: ISO 8601 duration requests are kept (days, hours, minutes or seconds).')
+param retentionPeriod string = 'P30D'
+
+@description('RETENTION_SCHEDULE: six-field NCRONTAB (UTC) of the retention sweep.')
+param retentionSchedule string = '0 0 2 * * *'
+
+@description('OUTBOX_RELAY_SCHEDULE: six-field NCRONTAB (UTC) of the outbox relay.')
+param outboxRelaySchedule string = '0 * * * * *'
+
+@allowed([
+  2048
+  4096
+])
+@description('Flex Consumption instance memory (MB).')
+param instanceMemoryMB int = 2048
+
+@minValue(1)
+@maxValue(1000)
+@description('Flex Consumption maximum instance count (scale-out limit).')
+param maximumInstanceCount int = 100
+
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+@description('Storage redundancy: Standard_LRS exists in every region; choose Standard_ZRS (or GZRS) where the region has availability zones.')
+param storageSkuName string = 'Standard_LRS'
+
+@description('Where Communication Services and the Email Service keep data at rest (e.g. United States, Europe, UK, Korea).')
+param acsDataLocation string = 'United States'
+
+@description('Display name of the DoNotReply sender.')
+param emailSenderDisplayName string = 'License Requests'
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = 'func-${resourceToken}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    skuName: storageSkuName
+    deploymentContainerName: 'app-package-${resourceToken}'
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module email 'app/email.bicep' = {
+  name: 'email'
+  scope: rg
+  params: {
+    emailServiceName: 'ecs-${resourceToken}'
+    communicationServiceName: 'acs-${resourceToken}'
+    dataLocation: acsDataLocation
+    senderDisplayName: emailSenderDisplayName
+    tags: tags
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    communicationServiceName: email.outputs.communicationServiceName
+  }
+}
+
+module api 'app/function.bicep' = {
+  name: 'api'
+  scope: rg
+  // The host starts as soon as the app exists: its identity must already hold its roles.
+  dependsOn: [
+    rbac
+  ]
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    acsEndpoint: email.outputs.endpoint
+    emailSenderAddress: email.outputs.senderAddress
+    authAudience: authAudience
+    authAllowedTenants: authAllowedTenants
+    cursorSecret: cursorSecret
+    emailLanguage: emailLanguage
+    retentionPeriod: retentionPeriod
+    retentionSchedule: retentionSchedule
+    outboxRelaySchedule: outboxRelaySchedule
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+// azd stores every output in the environment (.azure/<env>/.env).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = api.outputs.uri
+output API_BASE_URL string = '${api.outputs.uri}/api'
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output ACS_ENDPOINT string = email.outputs.endpoint
+output EMAIL_SENDER_ADDRESS string = email.outputs.senderAddress

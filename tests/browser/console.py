@@ -1,0 +1,126 @@
+"""Drive the web console in a real Chromium: sign in, navigate, check accessibility, screenshot."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / ".local" / "screenshots"
+DOCS_SCREENSHOT = ROOT / "docs" / "console.png"
+# Served by a Playwright route from node_modules, on the console's own origin, so the
+# console's CSP (script-src 'self') allows it: the CSP itself stays on for every test.
+AXE_PATH = "/api/console/__test__/axe.min.js"
+LOOPBACK = re.compile(r"^(?:https?|wss?)://(?:127\.0\.0\.1|localhost)(?::\d+)?/")
+
+
+@dataclass
+class Console:
+    """One browser tab on the console, with what went wrong in it."""
+
+    page: Page
+    base: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/api/console/"
+
+    def open(self, hash_: str = "") -> Console:
+        self.page.goto(self.url + hash_)
+        expect(self.page.locator("h1")).to_be_visible()
+        return self
+
+    def sign_in(
+        self, tenant: str, email: str, *, name: str | None = None, admin: bool = False
+    ) -> Console:
+        page = self.page
+        expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+        page.get_by_label("Organisation (tenant)").fill(tenant)
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Display name (optional)").fill(name or "")
+        page.get_by_label("Global admin").set_checked(admin)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        return self
+
+    def nav(self, name: str) -> None:
+        self.page.get_by_role("navigation").get_by_role("link", name=name).click()
+
+    def check_accessibility(self, view: str) -> list[dict[str, Any]]:
+        """axe-core over the page as shown: no serious or critical violation allowed."""
+        page = self.page
+        if not page.evaluate("typeof window.axe === 'object'"):
+            page.add_script_tag(url=self.base + AXE_PATH)
+        results = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        )
+        serious = [v for v in results if v["impact"] in ("serious", "critical")]
+        details = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+            for v in serious
+        ]
+        assert not details, f"axe violations on {view}:\n" + "\n".join(details)
+        return list(results)
+
+    def screenshot(self, name: str, *, docs: bool = False, height: int | None = None) -> Path:
+        """A full-page PNG under .local/screenshots/; `docs` also writes docs/console.png
+        when it is missing or UPDATE_DOCS_SCREENSHOT=1.
+
+        `height` shows more of a tall pane (it scrolls within the viewport otherwise).
+        """
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        size = self.page.viewport_size
+        if height and size:
+            self.page.set_viewport_size({"width": size["width"], "height": height})
+        # Let the toast and transitions settle so the picture shows the resting state.
+        self.page.wait_for_timeout(250)
+        self.page.screenshot(path=str(path), full_page=True)
+        if height and size:
+            self.page.set_viewport_size(size)
+        # docs/console.png is committed: refreshed on request, so runs leave no diff.
+        if docs and (not DOCS_SCREENSHOT.exists() or os.environ.get("UPDATE_DOCS_SCREENSHOT")):
+            DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOCS_SCREENSHOT)
+        return path
+
+
+def guard(context: BrowserContext, problems: list[str]) -> None:
+    """Loopback only; axe served from node_modules; no request leaves the machine."""
+
+    def serve_axe(route: Route) -> None:
+        route.fulfill(path=str(AXE), content_type="text/javascript; charset=utf-8")
+
+    def refuse(route: Route) -> None:
+        url = route.request.url
+        if LOOPBACK.match(url) or url.startswith("data:"):
+            route.fallback()
+        else:
+            problems.append(f"request outside loopback blocked: {url}")
+            route.abort()
+
+    context.route(re.compile(r".*"), refuse)
+    context.route(re.compile(re.escape(AXE_PATH) + "$"), serve_axe)
+
+
+def watch(page: Page, problems: list[str]) -> None:
+    """Record CSP violations, script errors and console errors (except expected HTTP ones)."""
+
+    def on_console(message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" in text:
+            problems.append(f"CSP violation: {text}")
+        elif message.type == "error" and "Failed to load resource" not in text:
+            problems.append(f"console error: {text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))

@@ -1,0 +1,1 @@
+"""Offline checks of infra/ (Bicep, checkov) and of the identity-based wiring it relies on."""
