@@ -33,6 +33,7 @@ lint: install
 
 test: lint
 	bash tools/ensure_chromium.sh
+	PYTHON=$(PYTHON) bash tools/ensure_checkov.sh
 	$(VENV)/bin/pytest
 
 vendor-console: $(NODE_STAMP)

@@ -15,6 +15,11 @@ from functions import (
     settings_http,
 )
 from shared.config import get_settings
+from shared.telemetry import configure_telemetry
+
+# First, so start-up records are exported too. Without APPLICATIONINSIGHTS_CONNECTION_STRING
+# (local runs, tests) it returns at once and imports nothing.
+configure_telemetry()
 
 # Settings are validated at start so a misconfigured app fails loudly, not per call.
 if get_settings().auth_mode == "dev":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -190,6 +191,7 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     results["run_seconds"] = round(time.perf_counter() - began)
+    results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report.write(results, NOTES)
     report.print_table(results)
     log(f"done in {results['run_seconds']} s; bench/results.json and bench/README.md written")

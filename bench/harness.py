@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import random
 import statistics
 import threading
 import time
@@ -42,11 +43,11 @@ class Sizes:
             warmup=env("WARMUP", 20, 5),
             cold_runs=env("COLD_RUNS", 10, 3),
             list_requests=env("LIST_REQUESTS", 10_000, 2_000),
-            email_messages=env("EMAIL_MESSAGES", 2_000, 300),
+            email_messages=env("EMAIL_MESSAGES", 1_000, 300),
             devhost_email_messages=env("DEVHOST_EMAIL_MESSAGES", 300, 0),
             retention_total=env("RETENTION_TOTAL", 100_000, 10_000),
             retention_expired=env("RETENTION_EXPIRED", 10_000, 1_000),
-            retention_rounds=env("RETENTION_ROUNDS", 3, 1),
+            retention_rounds=env("RETENTION_ROUNDS", 2, 1),
             seed_threads=env("SEED_THREADS", 4, 4),
         )
 
@@ -86,16 +87,21 @@ def timed(fn: Callable[[], Any]) -> float:
 def interleaved(
     cases: dict[str, Callable[[int], Callable[[], Any]]], iterations: int, warmup: int
 ) -> dict[str, Stats]:
-    """Run every case once per round, round after round, so drift hits them all alike.
+    """Run every case once per round (in a shuffled order), round after round, so drift
+    and the after-effects of a heavy call hit them all alike.
 
     A case gets the iteration number (warm-up rounds are negative) and returns the call
     to time, so building its input (a request to approve, an HttpRequest) is not timed
     and a case that consumes something takes a fresh one each round.
     """
     samples: dict[str, list[float]] = {name: [] for name in cases}
+    order = list(cases)
+    shuffle = random.Random(4).shuffle  # a fixed seed: the same orders every run
     for i in range(-warmup, iterations):
-        for name, prepare in cases.items():
-            ms = timed(prepare(i))
+        # A new order each round: no case always runs right after a heavy one.
+        shuffle(order)
+        for name in order:
+            ms = timed(cases[name](i))
             if i >= 0:
                 samples[name].append(ms)
     return {name: Stats(s) for name, s in samples.items()}
@@ -150,6 +156,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 

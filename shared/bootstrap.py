@@ -6,6 +6,7 @@ SDK clients, so a function invocation never pays for building one.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -71,24 +72,59 @@ class Container:
         return OutboxRelay(self.store, self.notifier, self.clock)
 
 
-def _credential(settings: Settings) -> Any:
+@functools.lru_cache(maxsize=4)
+def _identity_credential(client_id: str | None) -> Any:
     from azure.identity import DefaultAzureCredential  # noqa: PLC0415 - only off-Azurite
 
-    return DefaultAzureCredential(managed_identity_client_id=settings.managed_identity_client_id)
+    return DefaultAzureCredential(managed_identity_client_id=client_id)
 
 
-def build_store(settings: Settings, **client_options: Any) -> TableRequestStore:
-    """The Table Storage store for these settings (connection string or managed identity)."""
+def _credential(settings: Settings) -> Any:
+    """The process's one credential for the app's identity: one token cache for every client."""
+    return _identity_credential(settings.managed_identity_client_id)
+
+
+def table_service(settings: Settings, **client_options: Any) -> Any:
+    """The TableServiceClient for these settings (connection string or managed identity).
+
+    Builds only: no network call until the client is used.
+    """
     from azure.data.tables import TableServiceClient  # noqa: PLC0415 - cold start
 
     options = {**CLIENT_OPTIONS, **client_options}
     if settings.storage_connection:
-        service = TableServiceClient.from_connection_string(settings.storage_connection, **options)
-    else:
-        assert settings.table_service_uri
-        service = TableServiceClient(
-            endpoint=settings.table_service_uri, credential=_credential(settings), **options
+        return TableServiceClient.from_connection_string(settings.storage_connection, **options)
+    assert settings.table_service_uri
+    return TableServiceClient(
+        endpoint=settings.table_service_uri, credential=_credential(settings), **options
+    )
+
+
+def queue_client(settings: Settings, queue_name: str, **client_options: Any) -> Any:
+    """A QueueClient for these settings (base64 messages, as the Functions trigger expects).
+
+    Builds only: no network call until the client is used.
+    """
+    from azure.storage.queue import QueueClient, TextBase64EncodePolicy  # noqa: PLC0415
+
+    options = {
+        **CLIENT_OPTIONS,
+        "message_encode_policy": TextBase64EncodePolicy(),
+        **client_options,
+    }
+    if settings.storage_connection:
+        return QueueClient.from_connection_string(
+            settings.storage_connection, queue_name, **options
         )
+    assert settings.queue_service_uri
+    return QueueClient(
+        settings.queue_service_uri, queue_name, credential=_credential(settings), **options
+    )
+
+
+def build_store(settings: Settings, **client_options: Any) -> TableRequestStore:
+    """The Table Storage store for these settings, its tables created if missing."""
+    service = table_service(settings, **client_options)
     store = TableRequestStore(
         service.get_table_client(settings.table_name),
         service.get_table_client(settings.tenants_table_name),
@@ -98,32 +134,16 @@ def build_store(settings: Settings, **client_options: Any) -> TableRequestStore:
 
 
 def build_queue(settings: Settings, **client_options: Any) -> Any:
-    """The notifications queue client (base64 messages, as the Functions trigger expects)."""
+    """The notifications queue client, the queue and its poison queue created if missing."""
     from azure.core.exceptions import ResourceExistsError  # noqa: PLC0415
-    from azure.storage.queue import QueueClient, TextBase64EncodePolicy  # noqa: PLC0415
 
-    options = {
-        **CLIENT_OPTIONS,
-        "message_encode_policy": TextBase64EncodePolicy(),
-        **client_options,
-    }
     name = settings.notifications_queue
-    clients = []
-    for queue_name in (name, f"{name}-poison"):
-        if settings.storage_connection:
-            client = QueueClient.from_connection_string(
-                settings.storage_connection, queue_name, **options
-            )
-        else:
-            assert settings.queue_service_uri
-            client = QueueClient(
-                settings.queue_service_uri, queue_name, credential=_credential(settings), **options
-            )
+    clients = [queue_client(settings, q, **client_options) for q in (name, f"{name}-poison")]
+    for client in clients:
         try:
             client.create_queue()
         except ResourceExistsError:
             pass
-        clients.append(client)
     return clients[0]
 
 

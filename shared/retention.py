@@ -33,17 +33,26 @@ class RetentionSweeper:
         """One sweep; returns how many requests each tenant lost (tenants with none omitted)."""
         cutoff = rules.retention_cutoff(self._clock.now(), self._retention)
         removed: dict[str, int] = {}
-        for tenant in self._store.known_tenants():
+        tenants = self._store.known_tenants()
+        for tenant in tenants:
             count = self._store.purge_expired(tenant, cutoff)
             if count:
                 removed[tenant] = count
                 log.info(
                     "retention sweep removed expired requests",
-                    extra={"tenant": tenant, "removed": count, "cutoff": cutoff.isoformat()},
+                    extra={"tenant_id": tenant, "removed": count, "cutoff": cutoff.isoformat()},
                 )
+        total = sum(removed.values())
         log.info(
             "retention sweep done: %d request(s) in %d tenant(s)",
-            sum(removed.values()),
+            total,
             len(removed),
+            extra={
+                "outcome": "swept",
+                "removed": total,
+                "tenants_with_removals": len(removed),
+                "tenants_visited": len(tenants),
+                "cutoff": cutoff.isoformat(),
+            },
         )
         return removed

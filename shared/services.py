@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -149,10 +150,22 @@ class LicenseService:
         try:
             self._notifier.publish(tenant, notice.outbox_key)
         except Exception:  # noqa: BLE001 - delivery is retried by the outbox relay
-            log.warning("notice for %s not queued now; the relay will", notice.request_id)
+            log.warning(
+                "notice for %s not queued now; the relay will",
+                notice.request_id,
+                extra={"tenant_id": tenant, "request_id": notice.request_id, "outcome": "deferred"},
+            )
 
     def _too_busy(self) -> StorageUnavailable:
         return StorageUnavailable("Too many concurrent changes; try again.", retry_after=1)
+
+    def _gave_up(self, what: str, who: Principal, request_id: str) -> StorageUnavailable:
+        log.warning(
+            "licence request %s gave up after concurrent changes",
+            what,
+            extra={"tenant_id": who.tenant_id, "request_id": request_id, "outcome": "busy"},
+        )
+        return self._too_busy()
 
     # -- catalogue -------------------------------------------------------------------------
 
@@ -360,8 +373,24 @@ class LicenseService:
                 self._backoff(attempt)
                 continue
             self._publish(who.tenant_id, notice)
+            outcomes = Counter(u.outcome for u in plan.request.users)
+            log.info(
+                "licence request approved",
+                extra={
+                    "tenant_id": who.tenant_id,
+                    "request_id": request_id,
+                    "outcome": "approved",
+                    "product_id": plan.product.id,
+                    "actor_id": who.user_id,
+                    "users": len(plan.request.users),
+                    "assigned": len(plan.newly_assigned),
+                    "already_licensed": outcomes["alreadyLicensed"],
+                    "not_assigned": outcomes["notAssigned"],
+                    "attempts": attempt + 1,
+                },
+            )
             return plan.request
-        raise self._too_busy()
+        raise self._gave_up("approval", who, request_id)
 
     def _holders(self, tenant: str, product_id: str, request: LicenseRequest) -> set[str]:
         return self._store.holders(tenant, product_id, [u.email for u in request.users])
@@ -381,5 +410,16 @@ class LicenseService:
                 self._backoff(attempt)
                 continue
             self._publish(who.tenant_id, notice)
+            log.info(
+                "licence request denied",
+                extra={
+                    "tenant_id": who.tenant_id,
+                    "request_id": request_id,
+                    "outcome": "denied",
+                    "actor_id": who.user_id,
+                    "users": len(denied.users),
+                    "attempts": attempt + 1,
+                },
+            )
             return denied
-        raise self._too_busy()
+        raise self._gave_up("denial", who, request_id)

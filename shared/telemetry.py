@@ -74,7 +74,8 @@ def configure_telemetry(env: Mapping[str, str] | None = None) -> bool:
     """Export logs, traces and metrics to Application Insights when configured.
 
     Returns True when telemetry is exported (set up by this call, an earlier one, or the
-    Functions worker), False when the environment asks for none. Safe to call repeatedly.
+    Functions worker); False when the environment asks for none, or when setting it up
+    failed (logged: telemetry never keeps the app from starting). Safe to call repeatedly.
     """
     global _configured
     plan = telemetry_plan(os.environ if env is None else env)
@@ -83,16 +84,20 @@ def configure_telemetry(env: Mapping[str, str] | None = None) -> bool:
     with _lock:
         if _configured:
             return True
+        try:
+            if _sdk_already_configured():
+                log.info("telemetry already configured by the Functions worker")
+            else:
+                _configure_azure_monitor(plan)
+                log.info(
+                    "telemetry exported to Application Insights",
+                    extra={"entra_auth": plan.entra_auth},
+                )
+        except Exception:  # noqa: BLE001 - telemetry observes the app; it never stops it
+            log.exception("telemetry could not be configured; the app runs without it")
+            return False
         for name in NOISY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
-        if _sdk_already_configured():
-            log.info("telemetry already configured by the Functions worker")
-        else:
-            _configure_azure_monitor(plan)
-            log.info(
-                "telemetry exported to Application Insights",
-                extra={"entra_auth": plan.entra_auth},
-            )
         _configured = True
     return True
 

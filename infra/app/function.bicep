@@ -106,7 +106,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 // checkov reads every Microsoft.Web/sites/config as the web config, so its web-config
 // checks land on the app settings; each is answered below.
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
-  // checkov:skip=CKV_AZURE_13: the app validates Entra ID tokens itself (audience, per-tenant issuer, allowed tenants); Easy Auth would also block the anonymous /api/health.
+  // checkov:skip=CKV_AZURE_13: the app validates Entra ID tokens itself (audience, per-tenant v2 issuer, allowed tenants, wids roles); App Service Authentication would duplicate that check, not replace it.
   // checkov:skip=CKV_AZURE_222: a public multi-tenant API; see the site above.
   // checkov:skip=CKV_AZURE_80: a Python app, no .NET Framework.
   // checkov:skip=CKV_AZURE_88: Flex Consumption has no Azure Files content share; code is deployed to a blob container.

@@ -132,3 +132,15 @@ def test_sdk_detection_sees_no_provider_in_a_plain_process() -> None:
     code = "from shared.telemetry import _sdk_already_configured as f; print(f())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_failing_exporter_never_stops_the_app(
+    fresh: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(**kwargs: Any) -> None:
+        raise ValueError("Invalid instrumentation key")
+
+    monkeypatch.setattr(azure.monitor.opentelemetry, "configure_azure_monitor", broken)
+    assert configure_telemetry(deployed_environment()) is False
+    assert "telemetry could not be configured" in caplog.text
+    assert telemetry._configured is False
