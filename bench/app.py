@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +75,6 @@ class BenchTenant:
     id: str
     admin_token: str
     admin: Principal
-    _users: dict[int, str] = field(default_factory=dict)
-
-    def user_token(self, n: int) -> str:
-        """A token for user n (a fresh person per submit, so each one creates a request)."""
-        if n not in self._users:
-            self._users[n] = token(self.id, f"submitter{n}@contoso.com")
-        return self._users[n]
 
 
 def token(tenant: str, email: str, *, admin: bool = False) -> str:

@@ -6,6 +6,7 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -149,6 +150,17 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def git_state() -> dict[str, Any]:
+    """The commit measured, and how many files differed from it (others edit the tree)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    changed = [line for line in git("status", "--porcelain").splitlines() if line.strip()]
+    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted_files": len(changed)}
+
+
 def machine() -> dict[str, Any]:
     return {
         "nproc": os.cpu_count(),
@@ -157,6 +169,7 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "git": git_state(),
     }
 
 

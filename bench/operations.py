@@ -19,11 +19,10 @@ from shared.models import LicenseRequest
 from tests.support.inprocess import registered
 
 from .app import BenchTenant, Wired, setup_tenant, token
-from .harness import Sizes, Stats, interleaved, median
+from .harness import Sizes, Stats, interleaved
 from .raw import first_page, raw_cases
 from .seed import seed_requests
 
-OPS = ("submit", "submit_notify", "list", "get", "approve", "deny", "settings")
 SUBMIT_BODY = json.dumps({"productId": "visio", "users": [{"email": "alex@contoso.com"}]}).encode()
 COUNT_CALLS = 5  # calls per operation whose round trips are counted
 
@@ -208,8 +207,16 @@ def count_round_trips(wired: Wired, scene: Scene) -> dict[str, dict[str, Any]]:
 
 
 def _short(call: str) -> str:
+    """'GET http://…/acct/table(PartitionKey=…,RowKey=…)' -> 'point read', and so on."""
     method, _, url = call.partition(" ")
-    return f"{method} {url.split('/', 3)[-1]}"
+    path = url.split("?")[0]
+    if path.endswith("$batch"):
+        return "transaction"
+    if path.endswith("/messages"):
+        return "queue put" if method == "POST" else f"queue {method}"
+    if method == "GET":
+        return "query" if path.endswith("()") else "point read"
+    return f"{method} {path.rsplit('/', 1)[-1]}"
 
 
 # ---- list one page among 10,000 ----------------------------------------------------------------
@@ -259,20 +266,3 @@ def time_list_10k(wired: Wired, sizes: Sizes) -> tuple[dict[str, Stats], dict[st
     finally:
         bootstrap.override(None)
     return stats, {"requests": count, "pending": pending, "completed": count - pending}
-
-
-def medians(stats: dict[str, Stats]) -> dict[str, float]:
-    return {name: round(s.median, 3) for name, s in stats.items()}
-
-
-__all__ = [
-    "OPS",
-    "Scene",
-    "count_round_trips",
-    "make_scene",
-    "median",
-    "medians",
-    "time_http",
-    "time_inprocess_and_raw",
-    "time_list_10k",
-]

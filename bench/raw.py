@@ -14,7 +14,7 @@ from .app import Wired
 from .seed import PRODUCT_ID
 
 Case = Callable[[int], Callable[[], Any]]
-TRANSACTION_OPS = 5  # a decision writes 5-7 rows, a submit 4
+TRANSACTION_OPS = 5  # submit writes 4 rows, deny 5, approve 6 + one per assigned user
 
 # The raw medians each operation's in-process time is compared with.
 FLOORS: dict[str, tuple[str, ...]] = {

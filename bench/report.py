@@ -114,6 +114,10 @@ def write(results: dict[str, Any], notes: str) -> None:
         mode="--quick" if sizes["quick"] else "full",
         seconds=results.get("run_seconds", "?"),
         sizes=", ".join(f"{k}={v}" for k, v in sizes.items() if k != "quick"),
+        load_start=machine.get("loadavg_at_start"),
+        load_end=machine.get("loadavg_at_end"),
+        commit=machine.get("git", {}).get("commit", "?"),
+        dirty=machine.get("git", {}).get("uncommitted_files", "?"),
         notes=notes,
     )
     (HERE / "README.md").write_text(readme, encoding="utf-8")
@@ -124,7 +128,7 @@ README = """# Benchmarks
 `make bench` (= `.venv/bin/python -m bench`) measures how far each operation of the app is
 from the storage floor, in one run against one private Azurite (`tests.support.azurite`),
 and writes `bench/results.json` and the table below. `python -m bench --quick` is a smoke
-run (about a minute); sizes can also be set one by one with `BENCH_*` variables (see
+run (under a minute); sizes can also be set one by one with `BENCH_*` variables (see
 `bench/harness.py`: `BENCH_ITERATIONS`, `BENCH_HTTP_ITERATIONS`, `BENCH_WARMUP`,
 `BENCH_COLD_RUNS`, `BENCH_LIST_REQUESTS`, `BENCH_EMAIL_MESSAGES`,
 `BENCH_DEVHOST_EMAIL_MESSAGES`, `BENCH_RETENTION_TOTAL`, `BENCH_RETENTION_EXPIRED`,
@@ -159,10 +163,12 @@ run (about a minute); sizes can also be set one by one with `BENCH_*` variables 
    would: 16 threads, receive 32 at a time, base64-decode, handle, delete. The same
    through the dev host's queue trigger is reported as `devhost` (informational).
 7. **Retention** (`retention.*`): `TableRequestStore.purge_expired` deleting 10,000 expired
-   requests in a tenant of 100,000 vs the same 10,000 alone, and vs bare 100-operation
-   delete transactions of exactly the same rows; reseeded and interleaved each round
-   (large, small, raw), medians. 90% of requests approved (rows R + M), 10% pending
-   (also L + D).
+   requests in a tenant of 100,000 (`large`) vs the same 10,000 alone (`small`), and vs
+   bare 100-operation delete transactions of exactly the same rows (`raw`). 90% of
+   requests approved (rows R + M), 10% pending (also L + D). One table, each run reseeded
+   right before it so all start from the same table; rounds of large, small, raw;
+   medians; rows deleted and round trips reported. `what_if_markers_by_range` (a
+   diagnostic) sweeps the large tenant once more with one change to the marker lookup.
 
 Seeding writes the app's own rows (`shared.table_store` entity builders and key
 functions) in raw 100-operation batches on several threads.
@@ -170,7 +176,9 @@ functions) in raw 100-operation batches on several threads.
 ## Latest run
 
 {date}, {mode} run ({seconds} s). Machine: {nproc} CPUs ({cpu}), Python {python},
-{platform}. Sizes: {sizes}.
+{platform}; load average {load_start} at the start, {load_end} at the end (the machine is
+shared: other work on it shows up as noise). Tree: commit {commit} with {dirty} uncommitted
+file(s). Sizes: {sizes}.
 
 {table}
 

@@ -49,7 +49,9 @@ _TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
 # SDK-level retries stay short: the queue (maxDequeueCount) is the outer retry loop,
 # and one email must not hold a worker for minutes.
 _CLIENT_OPTIONS: dict[str, Any] = {
-    "retry_total": 3,
+    # The queue is the retry mechanism (maxDequeueCount, then the poison queue): retrying
+    # inside one attempt as well would multiply the waits and blur the attempt count.
+    "retry_total": 0,
     "retry_backoff_factor": 0.5,
     "retry_backoff_max": 8,
     "connection_timeout": 10,
@@ -77,11 +79,17 @@ class AcsEmailSender:
         *,
         polling_interval: float = 0.2,
         timeout: float = 60.0,
+        wait: bool = False,
     ) -> None:
+        # ACS answers 202 once it has accepted the email; the operation then runs for
+        # seconds. By default that acceptance counts as sent: waiting would hold a worker
+        # thread per email, and a later Failed (a suppressed or invalid address) would not
+        # be cured by retrying. `wait=True` polls to the end and retries a Failed operation.
         self._client = client
         self._sender_address = sender_address
         self._polling_interval = polling_interval
         self._timeout = timeout
+        self._wait = wait
 
     def message_for(self, email: OutgoingEmail) -> dict[str, Any]:
         """The ACS `EmailMessage` JSON for one email."""
@@ -99,6 +107,11 @@ class AcsEmailSender:
 
         operation_id = operation_id_for(email.key)
         try:
+            if not self._wait:
+                self._client.begin_send(
+                    self.message_for(email), operation_id=operation_id, polling=False
+                )
+                return
             poller = self._client.begin_send(
                 self.message_for(email),
                 operation_id=operation_id,

@@ -620,10 +620,18 @@ class TableRequestStore:
         return removed
 
     def _markers_of_pending(self, tenant: str, rows: list[Entity]) -> dict[str, str]:
-        keys = sorted(
-            {marker_key(r["ProductId"], r["RequesterId"]) for r in rows if r["Status"] == "pending"}
+        # One range query over the marker rows, narrowed to this page's request ids: an OR of
+        # RowKeys would make Table Storage scan the whole partition.
+        pending = sorted(str(r["RowKey"])[2:] for r in rows if r["Status"] == "pending")
+        if not pending:
+            return {}
+        markers = self._query(
+            "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high "
+            "and RequestId ge @first and RequestId le @last",
+            {"pk": tenant, "low": "D|", "high": "D}", "first": pending[0], "last": pending[-1]},
+            select=["RowKey", "RequestId"],
         )
-        return {str(m["RowKey"]): str(m["RequestId"]) for m in self._point_query(tenant, keys)}
+        return {str(m["RowKey"]): str(m["RequestId"]) for m in markers}
 
     def _delete_batch(self, tenant: str, keys: list[str]) -> None:
         try:

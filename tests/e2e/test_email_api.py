@@ -121,7 +121,7 @@ def _approved_request(host: AcsHost) -> tuple[Api, str]:
 
 def test_acs_failing_three_times_then_succeeding_sends_exactly_one_email(acs_host: AcsHost) -> None:
     acs_host.stub.reset()
-    acs_host.stub.fail_next_operations(3)
+    acs_host.stub.fail_next_sends(3)
     _approved_request(acs_host)
     wait_for(lambda: acs_host.stub.delivered)
     time.sleep(1.5)
@@ -138,7 +138,7 @@ def test_acs_always_failing_poisons_the_message_after_five_tries_and_keeps_the_d
     acs_host: AcsHost,
 ) -> None:
     acs_host.stub.reset()
-    acs_host.stub.fail_next_operations(1000)
+    acs_host.stub.fail_next_sends(1000)
     admin, request_id = _approved_request(acs_host)
     poison = acs_host.queue("license-notifications-poison")
     poisoned = wait_for(lambda: list(poison.peek_messages(max_messages=32)), timeout=30)

@@ -188,7 +188,7 @@ def test_a_sender_failing_three_times_then_succeeding_sends_exactly_one_email(
     request_id = world.submit([])
     world.app.service.approve(world.admin, request_id, ApproveCommand())
     [message] = world.messages()
-    acs.fail_next_operations(3)
+    acs.fail_next_sends(3)
     for attempt in range(1, 5):  # as the host would: retry until it succeeds
         try:
             world.worker.handle(message.content, message.id)
@@ -232,7 +232,7 @@ def test_an_email_failure_never_changes_the_decision(azurite: Azurite, acs: AcsS
     request_id = world.submit([])
     decided = world.app.service.approve(world.admin, request_id, ApproveCommand())
     [message] = world.messages()
-    acs.fail_next_operations(10)
+    acs.fail_next_sends(1000)
     for _ in range(5):
         with pytest.raises(Exception):  # noqa: B017 - whatever the sender raises, the host retries
             world.worker.handle(message.content, message.id)

@@ -62,7 +62,7 @@ def acs() -> Iterator[AcsStub]:
 
 def acs_sender(acs: AcsStub, **client_options: Any) -> AcsEmailSender:
     client_options.setdefault("retry_total", 0)
-    return AcsEmailSender(acs.client(**client_options), SENDER, polling_interval=0.01)
+    return AcsEmailSender(acs.client(**client_options), SENDER, polling_interval=0.01, wait=True)
 
 
 def send_error(sender: AcsEmailSender, email: OutgoingEmail) -> EmailSendError:
@@ -161,6 +161,7 @@ def test_a_wrong_access_key_is_refused_and_left_for_the_queue_to_retry(acs: AcsS
         acs.client(access_key=base64.b64encode(b"k" * 32).decode(), retry_total=0),
         SENDER,
         polling_interval=0.01,
+        wait=True,
     )
     error = send_error(wrong, an_email())
     assert error.permanent is False
@@ -227,7 +228,9 @@ def test_operations_that_keep_running_are_polled_until_they_finish(acs: AcsStub)
 
 def test_a_send_still_running_at_the_timeout_is_not_permanent(acs: AcsStub) -> None:
     acs.set_polls_before_done(10_000)
-    sender = AcsEmailSender(acs.client(retry_total=0), SENDER, polling_interval=0.01, timeout=0.2)
+    sender = AcsEmailSender(
+        acs.client(retry_total=0), SENDER, polling_interval=0.01, timeout=0.2, wait=True
+    )
     error = send_error(sender, an_email())
     assert error.permanent is False
     assert "still running" in str(error)
@@ -237,7 +240,7 @@ def test_an_unreachable_service_is_not_permanent() -> None:
     with AcsStub() as stub:
         client = stub.client(retry_total=0)
     # The stub is stopped: nothing listens on its port any more.
-    error = send_error(AcsEmailSender(client, SENDER, polling_interval=0.01), an_email())
+    error = send_error(AcsEmailSender(client, SENDER, polling_interval=0.01, wait=True), an_email())
     assert error.permanent is False
 
 
