@@ -42,7 +42,10 @@ def ops_results(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     raw = {name: stats[name] for name in ("point_read", "insert", "query_page", "query_keys")}
-    raw |= {name: stats[name] for name in ("transaction", "transaction_handrolled", "queue_put")}
+    raw |= {
+        name: stats[name]
+        for name in ("transaction", "transaction_approve", "transaction_handrolled", "queue_put")
+    }
     out["raw"] = {name: s.as_dict() for name, s in raw.items()}
     for op, floor in FLOORS.items():
         parts = {name: round(stats[name].median, 3) for name in floor}

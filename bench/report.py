@@ -139,7 +139,7 @@ run (under a minute); sizes can also be set one by one with `BENCH_*` variables 
 1. **Raw floor** (`raw`): bare azure-data-tables / azure-storage-queue calls on the app's
    own clients: point read of a ~1 KB request row, insert, one 50-row page query, a
    3-key `RowKey eq … or …` query (the shape of the submit and decision reads), a 5-operation
-   entity-group transaction, one queue put. Median and p95.
+   and an 8-operation entity-group transaction, one queue put. Median and p95.
 2. **Operations** — submit (with and without `notifyAdmins`), list one page of 50
    (`status=pending`), get, approve, deny, settings read — called in-process through the
    registered function with a `func.HttpRequest` (container from `bootstrap.build` on the
@@ -147,7 +147,8 @@ run (under a minute); sizes can also be set one by one with `BENCH_*` variables 
    raw calls on the same table, so drift hits both alike. `ratio_inprocess.<op>` = the
    operation's median / the sum of the medians of the raw calls it needs: submit = 3-key
    query + transaction (+ queue put with notifyAdmins), get = point read, list = point read
-   + page query, approve = 3-key query + transaction + queue put, deny = point read +
+   + page query, approve = 3-key query + 8-operation transaction (what approving a 2-user
+   request commits) + queue put, deny = point read +
    transaction + queue put, settings = point read. The same operations over HTTP through
    the dev host (`python -m tools.devhost`, keep-alive `requests.Session`) are `http.<op>`.
 3. **Round trips** (`round_trips.<op>`): storage calls (tables and queue) counted on the

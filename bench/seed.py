@@ -28,10 +28,8 @@ from shared.notices import decision_notice
 from shared.table_store import (
     TableRequestStore,
     _pending_entity,
-    _request_entity,
+    _request_rows,
     marker_key,
-    mine_key,
-    request_key,
 )
 
 Entity = dict[str, Any]
@@ -175,8 +173,7 @@ def make_request(
 
 def request_rows(tenant: str, request: LicenseRequest) -> tuple[list[Entity], tuple[str, ...]]:
     """The rows the app keeps for a request: R + M, and L + D while it is pending."""
-    main = _request_entity(tenant, request_key(request.id), request)
-    mine = {**main, "RowKey": mine_key(request.requester.id, request.id)}
+    main, mine = _request_rows(tenant, request)
     rows = [mine, main]
     if request.status == "pending":
         marker = {

@@ -74,6 +74,9 @@ Entity = dict[str, Any]
 Operation = tuple[Any, ...]
 
 PROCESS_KEY = "S|process"
+# Parametrised once: pydantic rebuilds a generic model each time it is subscripted anew.
+_SummaryPage = Page[RequestSummary]
+_RequestPage = Page[LicenseRequest]
 # Azure allows at most 15 comparisons in one $filter; the PartitionKey test is one.
 _MAX_KEYS_PER_QUERY = 14
 _UNAVAILABLE_STATUSES = {408, 429, 500, 502, 503, 504}
@@ -166,20 +169,22 @@ def _product_from(entity: Entity) -> Product:
     )
 
 
-def _request_entity(tenant: str, row_key: str, request: LicenseRequest) -> Entity:
+def _request_rows(tenant: str, request: LicenseRequest) -> tuple[Entity, Entity]:
+    """The request row and its "my requests" copy, serialised once for both."""
     # Users go in their own property: a string property holds at most 32K characters,
     # and 51 users with long names would crowd the rest of the request out.
     data = request.to_wire()
     users = data.pop("users")
-    return {
+    row = {
         "PartitionKey": tenant,
-        "RowKey": row_key,
+        "RowKey": request_key(request.id),
         "Data": _dump(data),
         "Users": _dump(users),
         "Status": request.status,
         "RequesterId": request.requester.id,
         "ProductId": request.product_id,
     }
+    return row, {**row, "RowKey": mine_key(request.requester.id, request.id)}
 
 
 def _request_from(entity: Entity) -> LicenseRequest:
@@ -380,10 +385,11 @@ class TableRequestStore:
             "RowKey": marker_key(req.product_id, req.requester.id),
             "RequestId": req.id,
         }
+        request_row, mine_row = _request_rows(tenant, req)
         ops: list[Operation] = [
-            ("create", _request_entity(tenant, request_key(req.id), req)),
+            ("create", request_row),
             ("create", _pending_entity(tenant, req)),
-            ("create", _request_entity(tenant, mine_key(req.requester.id, req.id), req)),
+            ("create", mine_row),
             ("create", marker)
             if write.replace_marker_etag is None
             else (
@@ -451,7 +457,7 @@ class TableRequestStore:
         rows, next_key = self._page(
             tenant, prefix, created_after, limit, after_key, only_decided=only_decided
         )
-        return Page[RequestSummary](items=[_summary_from(r) for r in rows], next_key=next_key)
+        return _SummaryPage(items=[_summary_from(r) for r in rows], next_key=next_key)
 
     @_storage_call
     def list_user_requests(
@@ -464,7 +470,7 @@ class TableRequestStore:
         after_key: str | None,
     ) -> Page[LicenseRequest]:
         rows, next_key = self._page(tenant, f"M|{user_id}|", created_after, limit, after_key)
-        return Page[LicenseRequest](items=[_request_from(r) for r in rows], next_key=next_key)
+        return _RequestPage(items=[_request_from(r) for r in rows], next_key=next_key)
 
     # -- decisions -------------------------------------------------------------------------
 
@@ -473,18 +479,11 @@ class TableRequestStore:
     ) -> list[Operation]:
         """The rows every decision changes; the request's ETag makes it happen once (X5)."""
         replace = {"mode": UpdateMode.REPLACE}
+        request_row, mine_row = _request_rows(tenant, after)
         return [
-            (
-                "update",
-                _request_entity(tenant, request_key(after.id), after),
-                {**replace, **_if_match(before.etag)},
-            ),
+            ("update", request_row, {**replace, **_if_match(before.etag)}),
             ("delete", {"PartitionKey": tenant, "RowKey": pending_key(after.id)}),
-            (
-                "update",
-                _request_entity(tenant, mine_key(after.requester.id, after.id), after),
-                replace,
-            ),
+            ("update", mine_row, replace),
             (
                 "delete",
                 {
