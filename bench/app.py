@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import requests
 
 from shared import bootstrap
 from shared.auth import Principal, dev_user_id, mint_dev_token
@@ -18,6 +14,7 @@ from shared.config import DEV_JWT_SECRET_DEFAULT, Settings, load_settings, with_
 from shared.models import ProductPut, RequestProcessPut
 from shared.notifications import QueueNotifier
 from tests.support.azurite import Azurite
+from tests.support.devhost import launch_devhost, stop_process, wait_healthy
 
 from .harness import Counter
 from .seed import PRODUCT_ID, PRODUCT_NAME, BatchWriter
@@ -113,35 +110,8 @@ def start_devhost(env: dict[str, str], port: int, log_path: Path) -> subprocess.
     full = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "EMAIL_"))}
     full.update(env)
     full["PYTHONUNBUFFERED"] = "1"
-    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, "-m", "tools.devhost", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=with_schedule_defaults(full),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    return launch_devhost(with_schedule_defaults(full), port, log_path)
 
 
-def wait_devhost(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> str:
-    deadline = time.monotonic() + 60
-    base = f"http://127.0.0.1:{port}"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"dev host exited: {log_path.read_text()[-3000:]}")
-        try:
-            if requests.get(f"{base}/api/health", timeout=1).ok:
-                return base
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"dev host not ready: {log_path.read_text()[-3000:]}")
-
-
-def stop(proc: subprocess.Popen[Any]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+wait_devhost = wait_healthy
+stop = stop_process

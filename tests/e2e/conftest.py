@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +13,7 @@ import requests
 from shared.config import with_schedule_defaults
 from tests.support.api import Api, Tenant, token, unique_tenant
 from tests.support.azurite import Azurite, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.devhost import ROOT, launch_devhost, stop_process, wait_healthy
 
 
 def devhost_env(azurite: Azurite, **extra: str) -> dict[str, str]:
@@ -39,45 +36,9 @@ def start_devhost(
     env: dict[str, str], port: int, log_path: Path, root: Path = ROOT
 ) -> subprocess.Popen[bytes]:
     """Start `python -m tools.devhost` (host.json from `root`) and wait for /api/health."""
-    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tools.devhost",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--root",
-            str(root),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"dev host exited: {log_path.read_text()[-3000:]}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=1).ok:
-                return proc
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"dev host not ready: {log_path.read_text()[-3000:]}")
-
-
-def stop_process(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate, then kill if it lingers."""
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    proc = launch_devhost(env, port, log_path, root)
+    wait_healthy(proc, port, log_path)
+    return proc
 
 
 @pytest.fixture(scope="session")
