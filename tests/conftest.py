@@ -1,12 +1,20 @@
-"""Session-wide fixtures: one private Azurite for the whole test run."""
+"""Session-wide fixtures: one private Azurite and one dev host serving the app.
+
+Defined here, once, so every suite shares the same dev host: two hosts on one Azurite
+would both consume the notifications queue and take each other's messages.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import requests
 
-from tests.support.azurite import Azurite, start_azurite
+from tests.support.api import Api, Tenant, token, unique_tenant
+from tests.support.azurite import Azurite, free_port, start_azurite
+from tests.support.devhost import devhost_env, start_devhost, stop_process
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +25,51 @@ def azurite() -> Iterator[Azurite]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def outbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's dev host writes its .eml files."""
+    return tmp_path_factory.mktemp("outbox")
+
+
+@pytest.fixture(scope="session")
+def base_url(
+    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory, outbox_dir: Path
+) -> Iterator[str]:
+    """The dev host serving function_app for the whole session."""
+    port = free_port()
+    outbox = outbox_dir
+    proc = start_devhost(
+        devhost_env(azurite, EMAIL_OUTBOX_DIR=str(outbox)),
+        port,
+        tmp_path_factory.mktemp("devhost") / "devhost.log",
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def tenant(base_url: str, http: requests.Session) -> Tenant:
+    """A fresh tenant with an admin and a user."""
+    tid = unique_tenant()
+    return Tenant(
+        id=tid,
+        admin=Api(base_url, token(tid, "admin@contoso.com", admin=True, name="Ada Admin"), http),
+        user=Api(base_url, token(tid, "megan@contoso.com", name="Megan Bowen"), http),
+        base=base_url,
+        session=http,
+    )
+
+
+@pytest.fixture
+def anonymous(base_url: str, http: requests.Session) -> Api:
+    return Api(base_url, None, http)

@@ -1,7 +1,8 @@
 """A headless Debian Chromium (driven by Playwright) on the console served by the dev host.
 
-The dev host, Azurite and the per-test tenant are the e2e session fixtures. Chromium is
-/usr/bin/chromium, installed by tools/ensure_chromium.sh (Playwright downloads nothing).
+The dev host, Azurite and the per-test tenant are the session fixtures of
+tests/conftest.py. Chromium is /usr/bin/chromium, installed by tools/ensure_chromium.sh
+(Playwright downloads nothing).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import pytest
 import requests
 
 from tests.browser.console import Console, guard, watch
-from tests.e2e.conftest import base_url, http, outbox_dir, tenant  # noqa: F401 - fixtures
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
@@ -59,7 +59,7 @@ OpenConsole = Callable[..., Console]
 
 
 @pytest.fixture(scope="session")
-def console_served(base_url: str) -> str:  # noqa: F811
+def console_served(base_url: str) -> str:
     """The dev host serves the console (fail fast and plainly when it is not registered)."""
     response = requests.get(f"{base_url}/api/console/", timeout=10)
     if response.status_code != 200:

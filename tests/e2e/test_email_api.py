@@ -15,10 +15,10 @@ import pytest
 import requests
 from azure.storage.queue import QueueClient
 
-from tests.e2e.conftest import ROOT, devhost_env, start_devhost, stop_process
 from tests.support.acs_stub import AcsStub
 from tests.support.api import Api, Tenant, token, unique_tenant
 from tests.support.azurite import Azurite, free_port, start_azurite
+from tests.support.devhost import ROOT, devhost_env, start_devhost, stop_process
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
@@ -54,7 +54,7 @@ def test_an_approval_writes_one_eml_per_user_within_seconds(
         {"excludeUsers": ["lee@contoso.com"], "message": "Welcome aboard"},
     )
     mails = wait_for(
-        lambda: len(_emails_of(outbox_dir, made["id"])) == 3 and _emails_of(outbox_dir, made["id"])
+        lambda: (found := _emails_of(outbox_dir, made["id"])) and len(found) == 3 and found
     )
     subjects = {str(m["To"]).split("<")[-1].rstrip(">"): str(m["Subject"]) for m in mails}
     assert subjects == {

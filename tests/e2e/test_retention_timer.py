@@ -7,9 +7,9 @@ import time
 import requests
 from azure.data.tables import TableClient
 
-from tests.e2e.conftest import devhost_env, start_devhost, stop_process
 from tests.support.api import Api, token, unique_tenant
 from tests.support.azurite import free_port, start_azurite
+from tests.support.devhost import devhost_env, start_devhost, stop_process
 
 
 def test_a_request_disappears_from_storage_once_its_short_period_is_over(tmp_path) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.conftest import devhost_env, start_devhost, stop_process
 from tests.support.api import token
 from tests.support.azurite import ACCOUNT, KEY, Azurite, free_port
+from tests.support.devhost import devhost_env, start_devhost, stop_process
 
 
 def test_with_storage_down_every_call_answers_503_and_health_stays_ok(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -9,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from shared.config import with_schedule_defaults
+from tests.support.azurite import Azurite
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,3 +59,28 @@ def stop_process(proc: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+def devhost_env(azurite: Azurite, **extra: str) -> dict[str, str]:
+    """The environment the dev host runs the app with in tests."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "EMAIL_", "RETENTION_"))
+    }
+    env.update(
+        {
+            "AzureWebJobsStorage": azurite.connection_string,
+            "AUTH_MODE": "dev",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return with_schedule_defaults(env)
+
+
+def start_devhost(
+    env: dict[str, str], port: int, log_path: Path, root: Path = ROOT
+) -> subprocess.Popen[bytes]:
+    """Start `python -m tools.devhost` (host.json from `root`) and wait for /api/health."""
+    proc = launch_devhost(env, port, log_path, root)
+    wait_healthy(proc, port, log_path)
+    return proc
