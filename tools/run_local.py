@@ -132,6 +132,8 @@ def _banner(base: str, created: list[str], outbox: str) -> str:
     loaded = f"created {', '.join(created)}" if created else "already loaded"
     return f"""
 License Requests is running at {base}/api
+  Web console: {base}/api/console/  (dev sign-in: any tenant and email; tenant '{DEMO_TENANT}' has
+  the demo catalogue; tick "Global admin" to review requests)
   Azurite on 127.0.0.1:10000-10002 (data in .local/azurite)
 Demo tenant '{DEMO_TENANT}': catalogue {loaded}. Emails are written to {outbox}/.
 
