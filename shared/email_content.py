@@ -71,16 +71,37 @@ class EmailRenderer:
             return self._new_request(tenant, outbox_key, payload)
         return self._decision(tenant, outbox_key, payload)
 
-    def _both(
-        self, plain: dict[str, str], rich: dict[str, str] | None = None
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        escaped = {k: html.escape(v) for k, v in plain.items()}
-        return plain, {**escaped, **(rich or {})}
+    @staticmethod
+    def _escaped(values: Mapping[str, str]) -> dict[str, str]:
+        return {k: html.escape(v) for k, v in values.items()}
 
     def _decision(self, tenant: str, outbox_key: str, p: Mapping[str, Any]) -> list[OutgoingEmail]:
         requester = str(p["requester"]["email"]).lower()
         users = list(p["users"])
         disabled = ", ".join(p.get("disabledServicePlans") or [])
+        message = p.get("message")
+        # What is the same for every recipient, once per format (text, html).
+        shared: dict[bool, dict[str, str]] = {}
+        for as_html in (False, True):
+            esc = html.escape if as_html else str
+            rows = "".join(
+                self._snippet(
+                    "others_row",
+                    as_html,
+                    who=esc(u.get("name") or u["email"]),
+                    outcome=esc(self._label(u["outcome"])),
+                )
+                for u in users
+            )
+            shared[as_html] = {
+                "message": self._snippet("message", as_html, message=esc(message))
+                if message
+                else "",
+                "disabled": self._snippet("disabled", as_html, apps=esc(disabled))
+                if disabled
+                else "",
+                "others": self._snippet("others", as_html, rows=rows) if len(users) > 1 else "",
+            }
         emails = []
         for user in users:
             email, outcome = str(user["email"]), str(user["outcome"])
@@ -96,33 +117,17 @@ class EmailRenderer:
                 "decided_by": str(p["decidedBy"]),
                 "request_id": str(p["requestId"]),
             }
-            parts: dict[str, dict[str, str]] = {}
-            for as_html in (False, True):
-                esc = html.escape if as_html else str
-                message = p.get("message")
-                rows = "".join(
-                    self._snippet(
-                        "others_row",
-                        as_html,
-                        who=esc(u.get("name") or u["email"]),
-                        outcome=esc(self._label(u["outcome"])),
-                    )
-                    for u in users
-                )
-                parts["html" if as_html else "text"] = {
-                    "message": self._snippet("message", as_html, message=esc(message))
-                    if message
-                    else "",
-                    "disabled": self._snippet("disabled", as_html, apps=esc(disabled))
-                    if disabled and kind == "approved"
-                    else "",
-                    "others": self._snippet("others", as_html, rows=rows)
-                    if email.lower() == requester and len(users) > 1
-                    else "",
-                }
-            plain, rich = self._both(base)
+            # Switched-off apps concern only those who got the product; the list of
+            # everyone's outcome goes to the requester only.
+            dropped = {"disabled"} if kind != "approved" else set()
+            if email.lower() != requester:
+                dropped.add("others")
+            text_parts, html_parts = (
+                {k: ("" if k in dropped else v) for k, v in shared[as_html].items()}
+                for as_html in (False, True)
+            )
             subject, text, page = self._fill(
-                kind, {**plain, **parts["text"]}, {**rich, **parts["html"]}
+                kind, {**base, **text_parts}, {**self._escaped(base), **html_parts}
             )
             emails.append(
                 OutgoingEmail(
@@ -153,11 +158,10 @@ class EmailRenderer:
             f"<li>{html.escape(u.get('name') or u['email'])} &lt;{html.escape(u['email'])}&gt;</li>"
             for u in users
         )
-        plain_values, rich_values = self._both(plain)
         subject, text, page = self._fill(
             "new_request",
-            {**plain_values, "users": text_users},
-            {**rich_values, "users": html_users},
+            {**plain, "users": text_users},
+            {**self._escaped(plain), "users": html_users},
         )
         return [
             OutgoingEmail(

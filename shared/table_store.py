@@ -128,11 +128,6 @@ def assignment_key(product_id: str, email: str) -> str:
     return f"A|{product_id}|{key_part(email)}"
 
 
-def _prefix_end(prefix: str) -> str:
-    """The smallest key greater than every key starting with `prefix` ('|' + 1 = '}')."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
 # ---- entity <-> model --------------------------------------------------------------------
 
 
