@@ -250,6 +250,24 @@ class TableRequestStore:
             iter(self._table.query_entities(filter_, parameters=parameters, **kwargs)),
         )
 
+    def _rows_of_kind(
+        self,
+        tenant: str,
+        kind: str,
+        where: str = "",
+        params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Entity]:
+        """The rows whose RowKey starts with `kind|` (a range query), filtered by `where`.
+
+        `where` is always a constant of this module; values go in `params`, never in text.
+        """
+        return self._query(
+            f"PartitionKey eq @pk and RowKey gt @low and RowKey lt @high{where}",
+            {"pk": tenant, "low": f"{kind}|", "high": f"{kind}}}", **(params or {})},
+            **kwargs,
+        )
+
     def _point_query(self, tenant: str, keys: Sequence[str]) -> list[Entity]:
         """Read several rows of one partition in one round trip per 14 keys."""
         found: list[Entity] = []
@@ -318,11 +336,7 @@ class TableRequestStore:
 
     @_storage_call
     def list_products(self, tenant: str) -> list[Product]:
-        rows = self._query(
-            "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
-            {"pk": tenant, "low": "P|", "high": "P}"},
-        )
-        return [_product_from(r) for r in rows]
+        return [_product_from(r) for r in self._rows_of_kind(tenant, "P")]
 
     @_storage_call
     def get_product(self, tenant: str, product_id: str) -> Versioned[Product] | None:
@@ -567,14 +581,7 @@ class TableRequestStore:
         and an interrupted run is finished by the next one. Assignments are kept.
         """
         low = "R|" + time_key(created_up_to)
-        outbox = {
-            str(r["RowKey"])
-            for r in self._query(
-                "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
-                {"pk": tenant, "low": "O|", "high": "O}"},
-                select=["RowKey"],
-            )
-        }
+        outbox = {str(r["RowKey"]) for r in self._rows_of_kind(tenant, "O", select=["RowKey"])}
         removed = pages = 0
         while max_pages is None or pages < max_pages:
             pages += 1
@@ -619,10 +626,11 @@ class TableRequestStore:
         pending = sorted(str(r["RowKey"])[2:] for r in rows if r["Status"] == "pending")
         if not pending:
             return {}
-        markers = self._query(
-            "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high "
-            "and RequestId ge @first and RequestId le @last",
-            {"pk": tenant, "low": "D|", "high": "D}", "first": pending[0], "last": pending[-1]},
+        markers = self._rows_of_kind(
+            tenant,
+            "D",
+            " and RequestId ge @first and RequestId le @last",
+            {"first": pending[0], "last": pending[-1]},
             select=["RowKey", "RequestId"],
         )
         return {str(m["RowKey"]): str(m["RequestId"]) for m in markers}
@@ -675,10 +683,11 @@ class TableRequestStore:
 
     @_storage_call
     def stale_outbox(self, tenant: str, created_before: datetime) -> list[Versioned[OutboxRow]]:
-        rows = self._query(
-            "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high "
-            "and Attempts eq @zero and CreatedAt lt @before",
-            {"pk": tenant, "low": "O|", "high": "O}", "zero": 0, "before": created_before},
+        rows = self._rows_of_kind(
+            tenant,
+            "O",
+            " and Attempts eq @zero and CreatedAt lt @before",
+            {"zero": 0, "before": created_before},
         )
         return [Versioned(_outbox_from(r), _etag(r)) for r in rows]
 
