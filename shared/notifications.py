@@ -104,11 +104,9 @@ class NotificationWorker:
 
         sent, failed = list(row.sent), list(row.failed)
         emails = self._renderer.render(tenant, key, row.payload)
-        counts = Delivery()
         for email in emails:
             if email.key in sent or email.key in failed:
-                counts = replace(counts, skipped=counts.skipped + 1)
-                continue
+                continue  # done by an earlier attempt
             try:
                 self._sender.send(email)
             except EmailSendError as exc:
@@ -116,13 +114,16 @@ class NotificationWorker:
                     raise
                 log.error("email for %s (%s) refused permanently: %s", key, tenant, exc)
                 failed.append(email.key)
-                counts = replace(counts, failed=counts.failed + 1)
             else:
                 sent.append(email.key)
-                counts = replace(counts, sent=counts.sent + 1)
             if email is not emails[-1]:
                 self._store.mark_outbox(tenant, key, sent, failed)
         self._store.delete_outbox(tenant, key)
+        counts = Delivery(
+            sent=len(sent) - len(row.sent),
+            failed=len(failed) - len(row.failed),
+            skipped=len(row.sent) + len(row.failed),
+        )
         log.info(
             "notice %s of tenant %s delivered: %d sent, %d skipped, %d refused",
             key,
