@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -190,6 +190,3 @@ def override(new: Container | None) -> None:
     global _container
     with _lock:
         _container = new
-
-
-__all__ = ["Container", "SystemClock", "build", "build_store", "container", "override", "replace"]
