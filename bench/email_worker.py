@@ -16,14 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
-from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.queue import QueueClient
-from requests.adapters import HTTPAdapter
 
 from shared.bootstrap import SystemClock
 from shared.email_content import EmailRenderer
-from shared.email_senders import _CLIENT_OPTIONS, AcsEmailSender
+from shared.email_senders import AcsEmailSender, acs_client_options
+from shared.http_transport import Urllib3Transport
 from shared.notifications import NotificationWorker, QueueNotifier, queue_message
 from shared.table_store import TableRequestStore
 
@@ -87,14 +85,9 @@ class PoolWarnings(logging.Handler):
 
 
 def queue_client(connection: str, name: str, pool: int) -> QueueClient:
-    """A receiving client like the dev host's: raw text (decoded here), a pool per thread."""
-    session = requests.Session()
-    session.trust_env = False  # the host's own loop: keep its CPU out of the worker's way
-    adapter = HTTPAdapter(pool_maxsize=pool)
-    session.mount("http://", adapter)
-    return QueueClient.from_connection_string(
-        connection, name, transport=RequestsTransport(session=session)
-    )
+    """A receiving client for the host-like loop: raw text (decoded here), the app's lean
+    transport with a pool per thread (the real host is .NET: its HTTP costs are not Python's)."""
+    return QueueClient.from_connection_string(connection, name, transport=Urllib3Transport(pool))
 
 
 def put_messages(wired: Wired, tenant: str, keys: list[str], threads: int = 8) -> None:
@@ -185,7 +178,7 @@ def run(
         acs.endpoint,
         AzureKeyCredential(acs.key),
         raw_request_hook=acs_calls.hook,
-        **_CLIENT_OPTIONS,
+        **acs_client_options(),
     )
     sender = AcsEmailSender(client, SENDER, polling_interval=0.01)
     worker = NotificationWorker(store, sender, EmailRenderer("en"), SystemClock())

@@ -91,7 +91,9 @@ def table_service(settings: Settings, **client_options: Any) -> Any:
     """
     from azure.data.tables import TableServiceClient  # noqa: PLC0415 - cold start
 
-    options = {**CLIENT_OPTIONS, **client_options}
+    from shared.http_transport import transport_options  # noqa: PLC0415 - cold start
+
+    options = {**CLIENT_OPTIONS, **transport_options(), **client_options}
     if settings.storage_connection:
         return TableServiceClient.from_connection_string(settings.storage_connection, **options)
     assert settings.table_service_uri
@@ -107,8 +109,11 @@ def queue_client(settings: Settings, queue_name: str, **client_options: Any) -> 
     """
     from azure.storage.queue import QueueClient, TextBase64EncodePolicy  # noqa: PLC0415
 
+    from shared.http_transport import transport_options  # noqa: PLC0415 - cold start
+
     options = {
         **CLIENT_OPTIONS,
+        **transport_options(),
         "message_encode_policy": TextBase64EncodePolicy(),
         **client_options,
     }

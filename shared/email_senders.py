@@ -59,6 +59,13 @@ _CLIENT_OPTIONS: dict[str, Any] = {
 }
 
 
+def acs_client_options() -> dict[str, Any]:
+    """Keyword arguments for an `EmailClient`: the timeouts above and the shared transport."""
+    from shared.http_transport import transport_options
+
+    return {**_CLIENT_OPTIONS, **transport_options()}
+
+
 def operation_id_for(key: str) -> str:
     """The ACS Operation-Id of the email with this key (a UUID, stable across retries)."""
     return str(uuid.uuid5(_OPERATION_NAMESPACE, key))
@@ -274,7 +281,7 @@ def build_email_sender(settings: Settings) -> EmailSender:
         if not parts.get("endpoint") or not parts.get("accesskey"):
             raise SettingsError("ACS_CONNECTION_STRING needs endpoint=...;accesskey=...")
         client = EmailClient(
-            parts["endpoint"], AzureKeyCredential(parts["accesskey"]), **_CLIENT_OPTIONS
+            parts["endpoint"], AzureKeyCredential(parts["accesskey"]), **acs_client_options()
         )
     elif settings.acs_endpoint:
         from azure.identity import DefaultAzureCredential
@@ -282,7 +289,7 @@ def build_email_sender(settings: Settings) -> EmailSender:
         credential = DefaultAzureCredential(
             managed_identity_client_id=settings.managed_identity_client_id
         )
-        client = EmailClient(settings.acs_endpoint, credential, **_CLIENT_OPTIONS)
+        client = EmailClient(settings.acs_endpoint, credential, **acs_client_options())
     else:
         raise SettingsError(
             "EMAIL_SENDER=acs needs ACS_CONNECTION_STRING or ACS_ENDPOINT "

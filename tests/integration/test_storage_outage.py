@@ -21,16 +21,12 @@ def storage_down() -> object:
         f"QueueEndpoint=http://127.0.0.1:{port}/{ACCOUNT};"
     )
     settings = load_settings({"AzureWebJobsStorage": connection})
-    from azure.data.tables import TableServiceClient
-    from azure.storage.queue import QueueClient
-
     from shared.notifications import QueueNotifier
 
-    service = TableServiceClient.from_connection_string(
-        connection, **{**bootstrap.CLIENT_OPTIONS, "retry_total": 0}
-    )
+    # The app's own client builders: the outage goes through the transport it runs on.
+    service = bootstrap.table_service(settings, retry_total=0)
     store = TableRequestStore(service.get_table_client("t"), service.get_table_client("u"))
-    queue = QueueClient.from_connection_string(connection, "q", retry_total=0)
+    queue = bootstrap.queue_client(settings, "q", retry_total=0)
     bootstrap.override(bootstrap.build(settings, store=store, notifier=QueueNotifier(queue)))
     yield
     bootstrap.override(None)
