@@ -23,6 +23,7 @@ from shared.email_content import EmailRenderer
 from shared.email_senders import AcsEmailSender, acs_client_options
 from shared.http_transport import Urllib3Transport
 from shared.notifications import NotificationWorker, QueueNotifier, queue_message
+from shared.ports import OutboxMessage
 from shared.table_store import TableRequestStore
 
 from .app import ROOT, Wired
@@ -90,10 +91,10 @@ def queue_client(connection: str, name: str, pool: int) -> QueueClient:
     return QueueClient.from_connection_string(connection, name, transport=Urllib3Transport(pool))
 
 
-def put_messages(wired: Wired, tenant: str, keys: list[str], threads: int = 8) -> None:
+def put_messages(wired: Wired, messages: list[OutboxMessage], threads: int = 8) -> None:
     notifier = QueueNotifier(wired.queue)
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(lambda key: notifier.publish(tenant, key), keys))
+        list(pool.map(notifier.publish, messages))
 
 
 def drain(worker: NotificationWorker, receiver: QueueClient, expected: int) -> dict[str, Any]:
@@ -192,15 +193,15 @@ def run(
     seed = {"newest": now, "retention": retention, "threads": threads}
     try:
         # One message at a time in this thread: the worker's own cost per message.
-        keys = seed_outbox(wired.writer, store, "mailsolo", 100, **seed)
-        for key in keys[:20]:
-            worker.handle(queue_message("mailsolo", key), f"warm-{key}")
+        solos = seed_outbox(wired.writer, store, "mailsolo", 100, **seed)
+        for message in solos[:20]:
+            worker.handle(queue_message(message), f"warm-{message.key}")
         wired.counter.take()
         acs_calls.take()
         cpu, wall = time.process_time(), time.perf_counter()
-        for key in keys[20:]:
-            worker.handle(queue_message("mailsolo", key), f"solo-{key}")
-        solo = len(keys) - 20
+        for message in solos[20:]:
+            worker.handle(queue_message(message), f"solo-{message.key}")
+        solo = len(solos) - 20
         solo_figures = {
             "cpu_ms_per_message": round((time.process_time() - cpu) / solo * 1000, 2),
             "wall_ms_per_message": round((time.perf_counter() - wall) / solo * 1000, 2),
@@ -208,12 +209,11 @@ def run(
             "acs_calls_per_message": round(len(acs_calls.take()) / solo, 2),
         }
 
-        keys = seed_outbox(wired.writer, store, "mailwarm", 64, **seed)
-        put_messages(wired, "mailwarm", keys)
-        drain(worker, receiver, len(keys))
+        warm = seed_outbox(wired.writer, store, "mailwarm", 64, **seed)
+        put_messages(wired, warm)
+        drain(worker, receiver, len(warm))
 
-        keys = seed_outbox(wired.writer, store, "mail", messages, **seed)
-        put_messages(wired, "mail", keys)
+        put_messages(wired, seed_outbox(wired.writer, store, "mail", messages, **seed))
         warnings.count = 0
         before = (time.process_time(), _cpu_seconds(azurite_pid), _cpu_seconds(acs.proc.pid))
         figures = drain(worker, receiver, messages)
@@ -243,12 +243,12 @@ def run_devhost(
     trigger = QueueNotifier(_encoded_queue(wired, base_queue))
     figures: dict[str, Any] = {}
     for tenant, count in (("hostwarm", 16), ("hostmail", messages)):
-        keys = seed_outbox(
+        seeded = seed_outbox(
             wired.writer, store, tenant, count, newest=now, retention=retention, threads=threads
         )
         start = time.perf_counter()
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda key, t=tenant: trigger.publish(t, key), keys))
+            list(pool.map(trigger.publish, seeded))
         while True:
             left = _outbox_left(store, tenant)
             if not left:

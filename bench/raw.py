@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.models import LicenseRequest
+from shared.notices import decision_notice
 from shared.notifications import queue_message
+from shared.ports import OutboxMessage
 from shared.table_store import PROCESS_KEY, _request_rows, product_key, request_key
 
 from .app import Wired
-from .seed import PRODUCT_ID
+from .seed import PRODUCT_ID, make_request
 
 Case = Callable[[int], Callable[[], Any]]
 TRANSACTION_OPS = 5  # submit writes 4 rows, deny 5
@@ -97,8 +99,15 @@ def raw_cases(wired: Wired, tenant: str, sample: LicenseRequest) -> dict[str, Ca
         rows = [{**template, "RowKey": f"X|hand|{run}|{i}|{k}"} for k in range(TRANSACTION_OPS)]
         return lambda: wired.writer.write(rows)
 
+    # What a decision puts: the outbox row's etag and a 2-user decision notice's payload.
+    decided = make_request(
+        sample.created_at, 0, decided=True, retention=wired.settings.retention_period
+    )
+    payload = decision_notice(decided, None).payload
+    etag = "W/\"datetime'2026-11-24T12%3A00%3A00.0000000Z'\""
+
     def queue_put(i: int) -> Callable[[], Any]:
-        text = queue_message(tenant, f"O|{run}{i}|decision")
+        text = queue_message(OutboxMessage(tenant, f"O|{run}{i}|decision", etag, payload))
         return lambda: queue.send_message(text)
 
     return {

@@ -25,6 +25,7 @@ from azure.data.tables._serialize import _add_entity_properties
 from shared.ids import new_request_id, truncate_to_millis
 from shared.models import Decision, LicenseRequest, Person, RequestUser
 from shared.notices import decision_notice
+from shared.ports import OutboxMessage
 from shared.table_store import (
     TableRequestStore,
     _pending_entity,
@@ -225,10 +226,10 @@ def seed_outbox(
     retention: timedelta,
     users: int = 2,
     threads: int = 4,
-) -> list[str]:
-    """`count` decided requests whose decision notice is still in the outbox; their keys."""
+) -> list[OutboxMessage]:
+    """`count` decided requests whose decision notice is still in the outbox, and the queue
+    messages the service would have put for them (with each row's etag and payload)."""
     entities: list[Entity] = []
-    keys: list[str] = []
     for i in range(count):
         request = make_request(
             newest - timedelta(seconds=i), i, decided=True, retention=retention, users=users
@@ -236,9 +237,11 @@ def seed_outbox(
         rows, _ = request_rows(tenant, request)
         notice = decision_notice(request, None)
         entities.extend([*rows, store._outbox_entity(tenant, notice)])  # noqa: SLF001
-        keys.append(notice.outbox_key)
     writer.write_all(entities, threads)
-    return keys
+    return [
+        OutboxMessage(tenant, row["RowKey"], row.metadata["etag"], json.loads(row["Payload"]))
+        for row in store._rows_of_kind(tenant, "O")  # noqa: SLF001 - untimed setup
+    ]
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

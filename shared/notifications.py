@@ -1,18 +1,29 @@
 """Email delivery of committed notices (SPEC §7, X6, X10): the queue worker and the relay.
 
 A decision commits its outbox row in the same transaction as itself; the service then
-puts one message on the queue. The worker turns the row into one email per recipient,
-records each recipient as sent, and deletes the row when all are done, so a redelivered
-message finds nothing left to send. The relay re-queues rows no worker ever picked up
-(the process died between commit and enqueue).
+puts one message on the queue, carrying the row's etag and payload. The worker claims the
+row with one write conditional on that etag (so of two copies of a message only one
+sends), sends one email per recipient, and deletes the row: two table calls per notice.
+Whatever is unusual (a redelivery, a relayed copy, a row that moved) takes the careful
+path: read the row, honour another copy's lease, skip recipients already done. The relay
+re-queues rows no worker ever picked up (the process died between commit and enqueue).
+
+Sent recipients are recorded when delivery stops early (a failure, the lease running
+short) and between rounds of `ROUND` parallel sends, so a retry resends nobody it knows
+was sent. A process killed outright between the provider accepting an email and that
+record could still resend it on retry: the window is one round of sends.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from shared.email_content import EmailRenderer
 from shared.ports import (
@@ -20,7 +31,9 @@ from shared.ports import (
     EmailSender,
     EmailSendError,
     Notifier,
+    OutboxMessage,
     OutboxStore,
+    OutgoingEmail,
     StoreConflict,
 )
 
@@ -29,15 +42,28 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 RELAY_AFTER = timedelta(minutes=1)
 MAX_RELAYS = 10
+# Emails sent side by side; progress is recorded between rounds.
+ROUND = 8
+# The longest one send can take (the ACS client's 10 s connect + 30 s read timeouts, and
+# a margin): a round only starts while the lease outlives it.
+SEND_BUDGET = timedelta(seconds=45)
+# Messages carry the payload up to this size (the queue takes 64 KiB; base64 adds a third).
+MAX_INLINE_MESSAGE = 32 * 1024
 
 
-def queue_message(tenant: str, outbox_key: str) -> str:
-    """The queue message for an outbox row: just where to find it."""
-    return json.dumps({"tenant": tenant, "outbox": outbox_key}, separators=(",", ":"))
+def queue_message(message: OutboxMessage) -> str:
+    """The queue message for an outbox row: where it is, and its etag and payload if small."""
+    data: dict[str, Any] = {"tenant": message.tenant, "outbox": message.key}
+    if message.etag and message.payload is not None:
+        inline = {**data, "etag": message.etag, "payload": message.payload}
+        text = json.dumps(inline, separators=(",", ":"), ensure_ascii=False)
+        if len(text.encode("utf-8")) <= MAX_INLINE_MESSAGE:
+            return text
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-def parse_message(body: str) -> tuple[str, str] | None:
-    """(tenant, outbox key), or None for a message that can never be processed."""
+def parse_message(body: str) -> OutboxMessage | None:
+    """The message's outbox row, or None for a message that can never be processed."""
     try:
         data = json.loads(body)
         tenant, key = data["tenant"], data["outbox"]
@@ -45,7 +71,10 @@ def parse_message(body: str) -> tuple[str, str] | None:
         return None
     if not (isinstance(tenant, str) and isinstance(key, str) and key.startswith("O|")):
         return None
-    return tenant, key
+    etag, payload = data.get("etag"), data.get("payload")
+    if not (isinstance(etag, str) and isinstance(payload, dict)):
+        etag, payload = None, None  # read the row instead
+    return OutboxMessage(tenant, key, etag, payload)
 
 
 class QueueNotifier:
@@ -54,8 +83,8 @@ class QueueNotifier:
     def __init__(self, queue: object) -> None:
         self._queue = queue
 
-    def publish(self, tenant: str, outbox_key: str) -> None:
-        self._queue.send_message(queue_message(tenant, outbox_key))  # type: ignore[attr-defined]
+    def publish(self, message: OutboxMessage) -> None:
+        self._queue.send_message(queue_message(message))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -66,6 +95,33 @@ class Delivery:
     skipped: int = 0
     failed: int = 0
     dropped: bool = False
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A leased outbox row: what to send and what an earlier attempt already did."""
+
+    payload: Mapping[str, Any]
+    attempts: int
+    until: datetime
+    sent: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+
+
+class LeaseRunningOut(Exception):
+    """Delivery stopped with recipients left: the lease could end during the next round."""
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _send_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=ROUND, thread_name_prefix="email-send")
+        return _pool
 
 
 class NotificationWorker:
@@ -81,48 +137,33 @@ class NotificationWorker:
 
     def handle(self, body: str, message_id: str) -> Delivery:
         """Process one queue message; raises on transient failure so the host retries it."""
-        where = parse_message(body)
-        if where is None:
+        message = parse_message(body)
+        if message is None:
             log.error("dropping malformed notification message %s", message_id)
             return Delivery(dropped=True)
-        tenant, key = where
-        found = self._store.get_outbox(tenant, key)
-        if found is None:
-            return Delivery(dropped=True)  # delivered already (or expired): nothing to do
-        row, now = found.value, self._clock.now()
-        if row.lease_owner not in (None, message_id) and row.lease_until and row.lease_until > now:
-            # A duplicate (relayed) message while the original is being worked on: the
-            # original stays on the queue until done, so this copy can go.
+        claim = self._claim(message, message_id)
+        if claim is None:
             return Delivery(dropped=True)
-        leased = replace(
-            row, attempts=row.attempts + 1, lease_owner=message_id, lease_until=now + LEASE
-        )
-        try:
-            self._store.lease_outbox(tenant, leased, found.etag)
-        except StoreConflict:
-            return Delivery(dropped=True)  # another copy took it first
-
-        sent, failed = list(row.sent), list(row.failed)
-        emails = self._renderer.render(tenant, key, row.payload)
-        for email in emails:
-            if email.key in sent or email.key in failed:
-                continue  # done by an earlier attempt
-            try:
-                self._sender.send(email)
-            except EmailSendError as exc:
-                if not exc.permanent:
-                    raise
-                log.error("email for %s (%s) refused permanently: %s", key, tenant, exc)
-                failed.append(email.key)
-            else:
-                sent.append(email.key)
-            if email is not emails[-1]:
-                self._store.mark_outbox(tenant, key, sent, failed)
+        tenant, key = message.tenant, message.key
+        sent, failed = list(claim.sent), list(claim.failed)
+        emails = self._renderer.render(tenant, key, dict(claim.payload))
+        todo = [e for e in emails if e.key not in sent and e.key not in failed]
+        rounds = [todo[i : i + ROUND] for i in range(0, len(todo), ROUND)]
+        for number, batch in enumerate(rounds):
+            if number and self._clock.now() + SEND_BUDGET > claim.until:
+                self._store.mark_outbox(tenant, key, sent, failed, claim.attempts)
+                raise LeaseRunningOut(f"{key} of {tenant}: {len(todo) - len(sent)} left")
+            retry_error = self._send_round(batch, sent, failed, key, tenant)
+            if retry_error is not None:
+                self._store.mark_outbox(tenant, key, sent, failed, claim.attempts)
+                raise retry_error
+            if number < len(rounds) - 1:
+                self._store.mark_outbox(tenant, key, sent, failed, claim.attempts)
         self._store.delete_outbox(tenant, key)
         counts = Delivery(
-            sent=len(sent) - len(row.sent),
-            failed=len(failed) - len(row.failed),
-            skipped=len(row.sent) + len(row.failed),
+            sent=len(sent) - len(claim.sent),
+            failed=len(failed) - len(claim.failed),
+            skipped=len(claim.sent) + len(claim.failed),
         )
         log.info(
             "notice %s of tenant %s delivered: %d sent, %d skipped, %d refused",
@@ -133,6 +174,65 @@ class NotificationWorker:
             counts.failed,
         )
         return counts
+
+    def _claim(self, message: OutboxMessage, message_id: str) -> _Claim | None:
+        """Lease the row for this message, or None when there is nothing for it to do."""
+        tenant, key, now = message.tenant, message.key, self._clock.now()
+        until = now + LEASE
+        if message.etag is not None and message.payload is not None:
+            try:
+                # Unchanged since its commit: nobody has worked on it yet.
+                self._store.lease_outbox(tenant, key, 1, message_id, until, message.etag)
+                return _Claim(message.payload, 1, until)
+            except StoreConflict:
+                pass  # moved (another copy, a relay, a retry) or gone: look at it
+        found = self._store.get_outbox(tenant, key)
+        if found is None:
+            return None  # delivered already (or expired): nothing to do
+        row = found.value
+        if row.lease_owner not in (None, message_id) and row.lease_until and row.lease_until > now:
+            # Another copy (relayed, or enqueued twice) is working on it; it stays on the
+            # queue until done, so this copy can go.
+            return None
+        attempts = row.attempts + 1
+        try:
+            self._store.lease_outbox(tenant, key, attempts, message_id, until, found.etag)
+        except StoreConflict:
+            return None  # another copy took it first
+        return _Claim(row.payload, attempts, until, row.sent, row.failed)
+
+    def _send_round(
+        self,
+        batch: list[OutgoingEmail],
+        sent: list[str],
+        failed: list[str],
+        key: str,
+        tenant: str,
+    ) -> Exception | None:
+        """Send a round side by side; record outcomes; the first error worth a retry."""
+        if len(batch) == 1:
+            outcomes = [_outcome(self._sender, batch[0])]
+        else:
+            outcomes = list(_send_pool().map(lambda e: _outcome(self._sender, e), batch))
+        retry_error: Exception | None = None
+        for email, error in zip(batch, outcomes, strict=True):
+            if error is None:
+                sent.append(email.key)
+            elif isinstance(error, EmailSendError) and error.permanent:
+                log.error("email for %s (%s) refused permanently: %s", key, tenant, error)
+                failed.append(email.key)
+            elif retry_error is None:
+                retry_error = error
+        return retry_error
+
+
+def _outcome(sender: EmailSender, email: OutgoingEmail) -> Exception | None:
+    """None when sent, else the exception (any: the round's others still count)."""
+    try:
+        sender.send(email)
+    except Exception as exc:  # noqa: BLE001 - classified by the caller
+        return exc
+    return None
 
 
 class OutboxRelay:
@@ -161,14 +261,14 @@ class OutboxRelay:
                     )
                     continue
                 try:
-                    self._store.mark_relayed(
+                    etag = self._store.mark_relayed(
                         tenant,
                         replace(row, relay_count=row.relay_count + 1, relayed_at=now),
                         found.etag,
                     )
                 except StoreConflict:
                     continue  # a worker got to it meanwhile
-                self._notifier.publish(tenant, row.key)
+                self._notifier.publish(OutboxMessage(tenant, row.key, etag, row.payload))
                 relayed += 1
         if relayed:
             log.warning("outbox relay queued %d notice(s) again", relayed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Literal, Protocol, TypeVar
@@ -135,8 +135,10 @@ class RequestStore(Protocol):
         self, tenant: str, product_id: str, requester_id: str
     ) -> SubmitContext: ...
 
-    def create_request(self, tenant: str, write: NewRequestWrite) -> None:
-        """Insert the request and its index rows; PendingExists if the marker is taken."""
+    def create_request(self, tenant: str, write: NewRequestWrite) -> str | None:
+        """Insert the request and its index rows; PendingExists if the marker is taken.
+
+        Returns the etag of the notice's outbox row (None without a notice)."""
 
     def get_request(self, tenant: str, request_id: str) -> Versioned[LicenseRequest] | None: ...
 
@@ -145,11 +147,11 @@ class RequestStore(Protocol):
     def holders(self, tenant: str, product_id: str, emails: Sequence[str]) -> set[str]:
         """Which of `emails` (lower-case) already hold `product_id`."""
 
-    def commit_approval(self, tenant: str, write: ApprovalWrite) -> None:
-        """StaleRequest, StaleProduct or AlreadyAssigned when a race was lost."""
+    def commit_approval(self, tenant: str, write: ApprovalWrite) -> str | None:
+        """The outbox row's etag; StaleRequest, StaleProduct or AlreadyAssigned on a lost race."""
 
-    def commit_denial(self, tenant: str, write: DenialWrite) -> None:
-        """StaleRequest when a race was lost."""
+    def commit_denial(self, tenant: str, write: DenialWrite) -> str | None:
+        """The outbox row's etag; StaleRequest when a race was lost."""
 
     def list_requests(
         self,
@@ -191,18 +193,36 @@ class OutboxRow:
     relayed_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class OutboxMessage:
+    """What the queue message of an outbox row says.
+
+    Where the row is, and, when the row was just written, its version (`etag`) and
+    `payload`: the worker then claims the row with one conditional write instead of
+    reading it first. Without them (a payload too large for a message, or an older
+    message) the worker reads the row.
+    """
+
+    tenant: str
+    key: str
+    etag: str | None = None
+    payload: Mapping[str, Any] | None = None
+
+
 class OutboxStore(Protocol):
     """Delivery bookkeeping of outbox rows (written by decisions and submits)."""
 
     def get_outbox(self, tenant: str, key: str) -> Versioned[OutboxRow] | None: ...
 
-    def lease_outbox(self, tenant: str, row: OutboxRow, etag: str) -> None:
-        """Save attempts and lease at `etag`; StoreConflict when someone else moved it."""
+    def lease_outbox(
+        self, tenant: str, key: str, attempts: int, owner: str, until: datetime, etag: str
+    ) -> None:
+        """Save attempts and lease at `etag`; StoreConflict when it moved or is gone."""
 
     def mark_outbox(
-        self, tenant: str, key: str, sent: Sequence[str], failed: Sequence[str]
+        self, tenant: str, key: str, sent: Sequence[str], failed: Sequence[str], attempts: int
     ) -> None:
-        """Record which recipients are done."""
+        """Record which recipients are done, and the attempts so far."""
 
     def delete_outbox(self, tenant: str, key: str) -> None:
         """Delivery finished; no error when already gone."""
@@ -210,8 +230,8 @@ class OutboxStore(Protocol):
     def stale_outbox(self, tenant: str, created_before: datetime) -> list[Versioned[OutboxRow]]:
         """Rows no worker ever picked up, created before the given time."""
 
-    def mark_relayed(self, tenant: str, row: OutboxRow, etag: str) -> None:
-        """Save relay bookkeeping at `etag`; StoreConflict when it moved."""
+    def mark_relayed(self, tenant: str, row: OutboxRow, etag: str) -> str:
+        """Save relay bookkeeping at `etag` and return the new etag; StoreConflict when it moved."""
 
     def known_tenants(self) -> list[str]: ...
 
@@ -219,7 +239,7 @@ class OutboxStore(Protocol):
 class Notifier(Protocol):
     """Hands committed outbox rows to the delivery queue (best effort: the relay catches up)."""
 
-    def publish(self, tenant: str, outbox_key: str) -> None: ...
+    def publish(self, message: OutboxMessage) -> None: ...
 
 
 @dataclass(frozen=True)

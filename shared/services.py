@@ -51,6 +51,7 @@ from shared.ports import (
     NewRequestWrite,
     Notice,
     Notifier,
+    OutboxMessage,
     PendingExists,
     RequestStore,
     StaleProduct,
@@ -152,12 +153,14 @@ class LicenseService:
     def _cutoff(self) -> datetime:
         return rules.retention_cutoff(self._clock.now(), self._retention)
 
-    def _publish(self, tenant: str, notice: Notice | None) -> None:
+    def _publish(self, tenant: str, notice: Notice | None, etag: str | None) -> None:
         # The outbox row is already committed; a failed publish is caught up by the relay.
         if notice is None or self._notifier is None:
             return
         try:
-            self._notifier.publish(tenant, notice.outbox_key)
+            self._notifier.publish(
+                OutboxMessage(tenant, notice.outbox_key, etag=etag, payload=notice.payload)
+            )
         except Exception:  # noqa: BLE001 - delivery is retried by the outbox relay
             log.warning(
                 "notice for %s not queued now; the relay will",
@@ -274,13 +277,13 @@ class LicenseService:
             recipients = ctx.process.notify_admins
             notice = submitted_notice(request, recipients) if recipients else None
             try:
-                self._store.create_request(
+                outbox_etag = self._store.create_request(
                     tenant, NewRequestWrite(request, ctx.pending_marker_etag, notice)
                 )
             except PendingExists:
                 self._backoff(attempt)
                 continue
-            self._publish(tenant, notice)
+            self._publish(tenant, notice, outbox_etag)
             return SubmitResult(request, created=True)
         raise self._too_busy()
 
@@ -383,7 +386,7 @@ class LicenseService:
                 notice=notice,
             )
             try:
-                self._store.commit_approval(who.tenant_id, write)
+                outbox_etag = self._store.commit_approval(who.tenant_id, write)
             except AlreadyAssigned:
                 # Someone in the request already holds the product: learn who, then retry.
                 holders = self._holders(who.tenant_id, plan.product.id, ctx.request.value)
@@ -392,7 +395,7 @@ class LicenseService:
             except (StaleRequest, StaleProduct):
                 self._backoff(attempt)
                 continue
-            self._publish(who.tenant_id, notice)
+            self._publish(who.tenant_id, notice, outbox_etag)
             outcomes = Counter(u.outcome for u in plan.request.users)
             log.info(
                 "licence request approved",
@@ -425,11 +428,13 @@ class LicenseService:
             )
             notice = decision_notice(denied, None)
             try:
-                self._store.commit_denial(who.tenant_id, DenialWrite(current, denied, notice))
+                outbox_etag = self._store.commit_denial(
+                    who.tenant_id, DenialWrite(current, denied, notice)
+                )
             except StaleRequest:
                 self._backoff(attempt)
                 continue
-            self._publish(who.tenant_id, notice)
+            self._publish(who.tenant_id, notice, outbox_etag)
             log.info(
                 "licence request denied",
                 extra={

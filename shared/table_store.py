@@ -319,18 +319,23 @@ class TableRequestStore:
 
     def _write(
         self, entity: Entity, etag: str | None, mode: UpdateMode = UpdateMode.REPLACE
-    ) -> None:
-        """Create (etag None) or update at `etag`; StoreConflict when someone else won."""
+    ) -> str:
+        """Create (etag None) or update at `etag`, returning the new etag; StoreConflict when
+        someone else won."""
         try:
             if etag is None:
-                self._table.create_entity(entity)
+                written = self._table.create_entity(entity)
             else:
-                self._table.update_entity(entity, mode=mode, **_if_match(etag))
+                written = self._table.update_entity(entity, mode=mode, **_if_match(etag))
         except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError) as exc:
             raise StoreConflict(str(exc)) from exc
+        return str(written["etag"])
 
-    def _submit(self, operations: list[Operation]) -> None:
-        self._table.submit_transaction(operations)
+    def _submit(self, operations: list[Operation]) -> str | None:
+        """Commit one transaction; the etag of its last row, unless that one was deleted."""
+        results = self._table.submit_transaction(operations)
+        etag = results[-1].get("etag") if results else None
+        return str(etag) if etag else None
 
     # -- catalogue -------------------------------------------------------------------------
 
@@ -387,7 +392,7 @@ class TableRequestStore:
         )
 
     @_storage_call
-    def create_request(self, tenant: str, write: NewRequestWrite) -> None:
+    def create_request(self, tenant: str, write: NewRequestWrite) -> str | None:
         req = write.request
         marker: Entity = {
             "PartitionKey": tenant,
@@ -410,11 +415,12 @@ class TableRequestStore:
         if write.notice:
             ops.append(("create", self._outbox_entity(tenant, write.notice)))
         try:
-            self._submit(ops)
+            etag = self._submit(ops)
         except TableTransactionError as exc:
             if exc.index == 3:
                 raise PendingExists(str(exc)) from exc
             raise
+        return etag if write.notice else None
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -512,7 +518,7 @@ class TableRequestStore:
         }
 
     @_storage_call
-    def commit_approval(self, tenant: str, write: ApprovalWrite) -> None:
+    def commit_approval(self, tenant: str, write: ApprovalWrite) -> str | None:
         ops = self._decision_ops(tenant, write.before, write.after)
         counter_index = None
         if write.assigned_emails:
@@ -544,23 +550,25 @@ class TableRequestStore:
         if write.notice:
             ops.append(("create", self._outbox_entity(tenant, write.notice)))
         try:
-            self._submit(ops)
+            etag = self._submit(ops)
         except TableTransactionError as exc:
             if counter_index is not None and exc.index == counter_index:
                 raise StaleProduct(str(exc)) from exc
             if first_assignment <= exc.index < first_assignment + len(write.assigned_emails):
                 raise AlreadyAssigned(write.assigned_emails[exc.index - first_assignment]) from exc
             raise StaleRequest(str(exc)) from exc
+        return etag if write.notice else None
 
     @_storage_call
-    def commit_denial(self, tenant: str, write: DenialWrite) -> None:
+    def commit_denial(self, tenant: str, write: DenialWrite) -> str | None:
         ops = self._decision_ops(tenant, write.before, write.after)
         if write.notice:
             ops.append(("create", self._outbox_entity(tenant, write.notice)))
         try:
-            self._submit(ops)
+            etag = self._submit(ops)
         except TableTransactionError as exc:
             raise StaleRequest(str(exc)) from exc
+        return etag if write.notice else None
 
     # -- retention -------------------------------------------------------------------------
 
@@ -655,25 +663,28 @@ class TableRequestStore:
         return Versioned(_outbox_from(entity), _etag(entity))
 
     @_storage_call
-    def lease_outbox(self, tenant: str, row: OutboxRow, etag: str) -> None:
+    def lease_outbox(
+        self, tenant: str, key: str, attempts: int, owner: str, until: datetime, etag: str
+    ) -> None:
         entity = {
             "PartitionKey": tenant,
-            "RowKey": row.key,
-            "Attempts": row.attempts,
-            "LeaseOwner": row.lease_owner,
-            "LeaseUntil": row.lease_until,
+            "RowKey": key,
+            "Attempts": attempts,
+            "LeaseOwner": owner,
+            "LeaseUntil": until,
         }
         self._write(entity, etag, mode=UpdateMode.MERGE)
 
     @_storage_call
     def mark_outbox(
-        self, tenant: str, key: str, sent: Sequence[str], failed: Sequence[str]
+        self, tenant: str, key: str, sent: Sequence[str], failed: Sequence[str], attempts: int
     ) -> None:
         entity = {
             "PartitionKey": tenant,
             "RowKey": key,
             "Sent": _dump(list(sent)),
             "Failed": _dump(list(failed)),
+            "Attempts": attempts,
         }
         self._table.update_entity(entity, mode=UpdateMode.MERGE)
 
@@ -692,14 +703,14 @@ class TableRequestStore:
         return [Versioned(_outbox_from(r), _etag(r)) for r in rows]
 
     @_storage_call
-    def mark_relayed(self, tenant: str, row: OutboxRow, etag: str) -> None:
+    def mark_relayed(self, tenant: str, row: OutboxRow, etag: str) -> str:
         entity = {
             "PartitionKey": tenant,
             "RowKey": row.key,
             "RelayCount": row.relay_count,
             "RelayedAt": row.relayed_at,
         }
-        self._write(entity, etag, mode=UpdateMode.MERGE)
+        return self._write(entity, etag, mode=UpdateMode.MERGE)
 
 
 _MAX_BATCH = 100  # operations in one entity-group transaction

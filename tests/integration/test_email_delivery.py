@@ -19,7 +19,7 @@ from shared.email_content import EmailRenderer
 from shared.email_senders import AcsEmailSender, OutboxDirSender
 from shared.models import ApproveCommand, DenyCommand, ProductPut, RequestCreate, RequestProcessPut
 from shared.notifications import NotificationWorker, QueueNotifier, queue_message
-from shared.ports import EmailSender
+from shared.ports import EmailSender, OutboxMessage
 from tests.integration.conftest import settings_for
 from tests.support.acs_stub import AcsStub
 from tests.support.api import unique_tenant
@@ -282,4 +282,4 @@ def test_every_template_renders_in_both_languages(language: str) -> None:
     assert all("${" not in m.text + m.html + m.subject for m in mails)
     assert all("&lt;hi&gt;" in m.html and "<hi>" in m.text for m in mails)
     assert "Teams" in mails[0].text and "Teams" not in mails[1].text
-    assert "queue" not in queue_message("t", "O|r1|decision")
+    assert "queue" not in queue_message(OutboxMessage("t", "O|r1|decision"))
