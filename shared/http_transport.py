@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import urllib3
 from azure.core.exceptions import (
@@ -31,7 +32,6 @@ from azure.core.exceptions import (
 from azure.core.pipeline.transport import HttpTransport, RequestsTransport
 from azure.core.rest import HttpRequest
 from azure.core.rest._http_response_impl import HttpResponseImpl
-from azure.core.utils import case_insensitive_dict
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -50,7 +50,7 @@ class _Response(HttpResponseImpl):
     """An `azure.core.rest.HttpResponse` whose body was read in full by urllib3."""
 
     def __init__(self, request: HttpRequest, raw: urllib3.BaseHTTPResponse) -> None:
-        headers = case_insensitive_dict(raw.headers.items())
+        headers = raw.headers  # urllib3's HTTPHeaderDict: case-insensitive already
         super().__init__(
             request=request,
             internal_response=raw,
@@ -104,15 +104,20 @@ class Urllib3Transport(HttpTransport[Any, Any]):
             # (requests recomputes it the same way).
             headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
             headers["Content-Length"] = str(len(body))
+        # The pool by host, and the target by hand: urllib3's own URL parsing costs more.
+        url = urlsplit(request.url)
+        target = f"{url.path or '/'}?{url.query}" if url.query else url.path or "/"
         try:
-            raw = self._pools.urlopen(
+            pool = self._pools.connection_from_host(url.hostname, url.port, scheme=url.scheme)
+            raw = pool.urlopen(
                 request.method,
-                request.url,
+                target,
                 body=body,
                 headers=headers,
                 timeout=urllib3.Timeout(connect=connect, read=read),
                 retries=False,
                 redirect=False,
+                assert_same_host=False,
                 preload_content=True,
             )
         except ConnectTimeoutError as exc:

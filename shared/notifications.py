@@ -210,10 +210,10 @@ class NotificationWorker:
         tenant: str,
     ) -> Exception | None:
         """Send a round side by side; record outcomes; the first error worth a retry."""
-        if len(batch) == 1:
-            outcomes = [_outcome(self._sender, batch[0])]
-        else:
-            outcomes = list(_send_pool().map(lambda e: _outcome(self._sender, e), batch))
+        # All but the last go to the pool; this thread sends the last one meanwhile.
+        others = [_send_pool().submit(_outcome, self._sender, e) for e in batch[:-1]]
+        last = _outcome(self._sender, batch[-1])
+        outcomes = [f.result() for f in others] + [last]
         retry_error: Exception | None = None
         for email, error in zip(batch, outcomes, strict=True):
             if error is None:
