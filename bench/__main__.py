@@ -219,7 +219,7 @@ def _sample(wired: Any, scene: operations.Scene) -> Any:
 
 NOTES = """## Reading the figures
 
-What the figures of 2026-11-24 come down to:
+What the figures come down to:
 
 * **Azurite is not Table Storage.** It evaluates every query against every row of the
   table (a JavaScript filter, then a sort) and pays time in proportion to the table's
@@ -235,10 +235,17 @@ What the figures of 2026-11-24 come down to:
   Since commit b4e715a they run side by side when `status` is given; Azurite serves
   requests one at a time, so here that overlaps only the client side (about 1.3x; 1.5-1.6x
   when they ran one after the other).
-* **Email worker** is CPU-bound in Python: ~11 ms of CPU per 2-email message (4 table
-  calls + 4 ACS calls at ~1.2 ms of azure-core/requests CPU each), so one process tops out
-  near 70-90 messages/s whatever the thread count; the ACS stub and Azurite take the
-  other core here. `single_thread_worker` and `cpu_ms_per_message` in results.json show it.
+* **Email worker** is CPU-bound in Python: a 2-email message costs 5 HTTP calls (claim,
+  2 ACS sends, row delete, and the host's queue delete), ~4.2 ms of CPU in the process
+  that runs them, which is what caps one process near 200 messages/s; Azurite (~3 ms)
+  and the ACS stub take the other core. It was 7 calls at ~1.4 ms each (read, lease,
+  mark, delete through `requests`): the claim now rides on the etag the message carries,
+  progress is recorded only between rounds of parallel sends or on failure, every SDK
+  client sends through `shared.http_transport` (urllib3 without `requests`: about a
+  third less CPU per call), and the ACS key policy's failing aiohttp probe fails fast.
+  `single_thread_worker` and `cpu_ms_per_message` in results.json show the split.
+  Before this section all queues are emptied (`messages_cleared_from_other_queues`):
+  Azurite looks through every stored message of every queue on each receive and delete.
 * **Retention**: same round trips in both tenants (the sweep reads only expired rows),
   but each 1,000-row page looks up its pending requests' markers with OR-ed `RowKey eq`
   queries of 14 keys (~80 queries per 10,000 requests). Those scan the tenant's whole

@@ -161,8 +161,10 @@ run (under a minute); sizes can also be set one by one with `BENCH_*` variables 
 6. **Email worker** (`email_per_second`): N decided requests' outbox rows (2 users: 2 emails
    per message) and their queue messages, drained by the real `NotificationWorker.handle`
    with the real `AcsEmailSender` against the ACS stub (in its own process), as the host
-   would: 16 threads, receive 32 at a time, base64-decode, handle, delete. The same
-   through the dev host's queue trigger is reported as `devhost` (informational).
+   would: 16 threads, receive 32 at a time, base64-decode, handle, delete, all in the one
+   process. The messages are what the service puts (the row's etag and payload, so the
+   worker claims without a read). The same through the dev host's queue trigger is
+   reported as `devhost` (informational).
 7. **Retention** (`retention.*`): `TableRequestStore.purge_expired` deleting 10,000 expired
    requests in a tenant of 100,000 (`large`) vs the same 10,000 alone (`small`), and vs
    bare 100-operation delete transactions of exactly the same rows (`raw`). 90% of
