@@ -152,7 +152,8 @@ class NotificationWorker:
         for number, batch in enumerate(rounds):
             if number and self._clock.now() + SEND_BUDGET > claim.until:
                 self._store.mark_outbox(tenant, key, sent, failed, claim.attempts)
-                raise LeaseRunningOut(f"{key} of {tenant}: {len(todo) - len(sent)} left")
+                left = sum(len(later) for later in rounds[number:])
+                raise LeaseRunningOut(f"{key} of {tenant}: {left} email(s) left")
             retry_error = self._send_round(batch, sent, failed, key, tenant)
             if retry_error is not None:
                 self._store.mark_outbox(tenant, key, sent, failed, claim.attempts)
