@@ -86,8 +86,8 @@ class PoolWarnings(logging.Handler):
 
 
 def queue_client(connection: str, name: str, pool: int) -> QueueClient:
-    """A receiving client for the host-like loop: raw text (decoded here), the app's lean
-    transport with a pool per thread (the real host is .NET: its HTTP costs are not Python's)."""
+    """A receiving client for the host-like loop: raw text (decoded here), on the app's lean
+    transport with `pool` connections (the real host is .NET: its HTTP costs are not Python's)."""
     return QueueClient.from_connection_string(connection, name, transport=Urllib3Transport(pool))
 
 

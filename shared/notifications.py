@@ -150,16 +150,16 @@ class NotificationWorker:
         todo = [e for e in emails if e.key not in sent and e.key not in failed]
         rounds = [todo[i : i + ROUND] for i in range(0, len(todo), ROUND)]
         for number, batch in enumerate(rounds):
-            if number and self._clock.now() + SEND_BUDGET > claim.until:
+            if number:
+                # Record the rounds so far, then start this one only if the lease covers it.
                 self._store.mark_outbox(tenant, key, sent, failed, claim.attempts)
-                left = sum(len(later) for later in rounds[number:])
-                raise LeaseRunningOut(f"{key} of {tenant}: {left} email(s) left")
+                if self._clock.now() + SEND_BUDGET > claim.until:
+                    left = sum(len(later) for later in rounds[number:])
+                    raise LeaseRunningOut(f"{key} of {tenant}: {left} email(s) left")
             retry_error = self._send_round(batch, sent, failed, key, tenant)
             if retry_error is not None:
                 self._store.mark_outbox(tenant, key, sent, failed, claim.attempts)
                 raise retry_error
-            if number < len(rounds) - 1:
-                self._store.mark_outbox(tenant, key, sent, failed, claim.attempts)
         self._store.delete_outbox(tenant, key)
         counts = Delivery(
             sent=len(sent) - len(claim.sent),

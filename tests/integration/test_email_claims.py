@@ -186,3 +186,10 @@ def test_no_round_starts_unless_the_lease_outlives_it(azurite: Azurite) -> None:
     assert sum(sender.calls.values()) == ROUND
     assert world.worker.handle(message.content, message.id).sent == 1
     assert set(sender.calls.values()) == {1}, "each recipient once"
+
+
+def test_the_send_budget_covers_the_acs_clients_longest_send() -> None:
+    from shared.email_senders import _CLIENT_OPTIONS
+
+    longest = _CLIENT_OPTIONS["connection_timeout"] + _CLIENT_OPTIONS["read_timeout"]
+    assert SEND_BUDGET.total_seconds() > longest
