@@ -16,8 +16,8 @@ import itertools
 import json
 import os
 import uuid
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,9 @@ from typing import Any
 import pytest
 
 from shared import bootstrap
-from shared.config import load_settings
 from shared.auth import Principal
+from shared.config import load_settings
+from shared.email_content import EmailRenderer
 from shared.models import (
     ApproveCommand,
     DenyCommand,
@@ -34,7 +35,6 @@ from shared.models import (
     RequestCreate,
     RequestProcessPut,
 )
-from shared.email_content import EmailRenderer
 from shared.notifications import queue_message
 from shared.ports import OutboxMessage
 from tests.support.azurite import Azurite
@@ -150,7 +150,7 @@ def _scenario(container: bootstrap.Container) -> None:
                     {"email": "Alex@Contoso.com", "name": "Alex Wilber"},
                     {"email": "nestor@contoso.com"},
                 ],
-                "justification": "New project <starting> & \"soon\"",
+                "justification": 'New project <starting> & "soon"',
             }
         ),
     ).request
