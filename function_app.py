@@ -14,15 +14,16 @@ from functions import (
     retention_timer,
     settings_http,
 )
+from shared.adapters.telemetry import configure_telemetry
 from shared.config import get_settings
-from shared.telemetry import configure_telemetry
-
-# First, so start-up records are exported too. Without APPLICATIONINSIGHTS_CONNECTION_STRING
-# (local runs, tests) it returns at once and imports nothing.
-configure_telemetry()
 
 # Settings are validated at start so a misconfigured app fails loudly, not per call.
-if get_settings().auth_mode == "dev":
+settings = get_settings()
+# Before anything else logs, so start-up records are exported too. Without
+# APPLICATIONINSIGHTS_CONNECTION_STRING (local runs, tests) it returns at once, importing nothing.
+configure_telemetry(settings)
+
+if settings.auth_mode == "dev":
     logging.getLogger(__name__).warning(
         "AUTH_MODE=dev: tokens are signed with DEV_JWT_SECRET. Never use this outside local runs."
     )

@@ -17,14 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from azure.storage.queue import QueueClient
+from shared.adapters.email.acs import AcsEmailSender, acs_client_options
 
+from shared.adapters.http_transport import Urllib3Transport
+from shared.adapters.queue_notifier import QueueNotifier
+from shared.adapters.tables.outbox import TableOutboxStore
+from shared.app.email_rendering import EmailRenderer
+from shared.app.notifications import NotificationWorker, queue_message
+from shared.app.ports import OutboxMessage
 from shared.bootstrap import SystemClock
-from shared.email_content import EmailRenderer
-from shared.email_senders import AcsEmailSender, acs_client_options
-from shared.http_transport import Urllib3Transport
-from shared.notifications import NotificationWorker, QueueNotifier, queue_message
-from shared.ports import OutboxMessage
-from shared.table_store import TableRequestStore
 
 from .app import ROOT, Wired
 from .harness import Counter
@@ -193,7 +194,7 @@ def run(
     from azure.communication.email import EmailClient
     from azure.core.credentials import AzureKeyCredential
 
-    store: TableRequestStore = wired.counted.store
+    store: TableOutboxStore = wired.counted.store.outbox
     acs_calls = Counter()
     client = EmailClient(
         acs.endpoint,
@@ -259,7 +260,7 @@ def run_devhost(
 ) -> dict[str, Any]:
     """The same messages through the dev host's queue trigger (its own AcsEmailSender from
     EMAIL_SENDER=acs settings): time from the first put until every outbox row is gone."""
-    store: TableRequestStore = wired.timed.store
+    store: TableOutboxStore = wired.timed.store.outbox
     now = datetime.now(UTC)
     retention = wired.settings.retention_period
     trigger = QueueNotifier(_encoded_queue(wired, base_queue))
@@ -306,8 +307,8 @@ def _encoded_queue(wired: Wired, name: str) -> Any:
     return client
 
 
-def _outbox_left(store: TableRequestStore, tenant: str) -> int:
-    rows = store._table.query_entities(  # noqa: SLF001
+def _outbox_left(store: TableOutboxStore, tenant: str) -> int:
+    rows = store.table.query_entities(
         "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
         parameters={"pk": tenant, "low": "O|", "high": "O}"},
         select=["RowKey"],

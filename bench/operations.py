@@ -15,7 +15,7 @@ import azure.functions as func
 import requests
 
 from shared import bootstrap
-from shared.models import LicenseRequest
+from shared.domain.models import LicenseRequest
 from tests.support.inprocess import registered
 
 from .app import BenchTenant, Wired, setup_tenant, token

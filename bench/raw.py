@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from shared.models import LicenseRequest
-from shared.notices import decision_notice
-from shared.notifications import queue_message
-from shared.ports import OutboxMessage
-from shared.table_store import PROCESS_KEY, _request_rows, product_key, request_key
+from shared.adapters.tables.codec import request_rows
+from shared.adapters.tables.keys import PROCESS_KEY, product_key, request_key
+from shared.app.notifications import queue_message
+from shared.app.ports import OutboxMessage
+from shared.domain.models import LicenseRequest
+from shared.domain.notices import decision_notice
 
 from .app import Wired
 from .seed import PRODUCT_ID, make_request
@@ -52,7 +53,7 @@ def raw_cases(wired: Wired, tenant: str, sample: LicenseRequest) -> dict[str, Ca
     table, queue = wired.table, wired.queue
     run = uuid.uuid4().hex[:8]
     point = request_key(sample.id)
-    template, _mine = _request_rows(tenant, sample)
+    template, _mine = request_rows(tenant, sample)
     keys = {"pk": tenant, "k0": PROCESS_KEY, "k1": product_key(PRODUCT_ID), "k2": point}
 
     def point_read(_i: int) -> Callable[[], Any]:

@@ -165,16 +165,15 @@ run (under a minute); sizes can also be set one by one with `BENCH_*` variables 
    process. The messages are what the service puts (the row's etag and payload, so the
    worker claims without a read). The same through the dev host's queue trigger is
    reported as `devhost` (informational).
-7. **Retention** (`retention.*`): `TableRequestStore.purge_expired` deleting 10,000 expired
+7. **Retention** (`retention.*`): `TablePurgeStore.purge_expired` deleting 10,000 expired
    requests in a tenant of 100,000 (`large`) vs the same 10,000 alone (`small`), and vs
    bare 100-operation delete transactions of exactly the same rows (`raw`). 90% of
    requests approved (rows R + M), 10% pending (also L + D). One table, each run reseeded
    right before it so all start from the same table; rounds of large, small, raw;
-   medians; rows deleted and round trips reported. `what_if_markers_by_range` (a
-   diagnostic) sweeps the large tenant once more with one change to the marker lookup.
+   medians; rows deleted and round trips reported.
 
-Seeding writes the app's own rows (`shared.table_store` entity builders and key
-functions) in raw 100-operation batches on several threads.
+Seeding writes the app's own rows (`shared.adapters.tables.codec` entity builders and
+`keys` functions) in raw 100-operation batches on several threads.
 
 ## Latest run
 

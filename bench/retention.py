@@ -7,9 +7,6 @@ pending ones also L + D):
 * small: the same number of expired requests and nothing else;
 * raw:   the same again, deleted by bare 100-operation transactions with keys known up front.
 
-Then, as a diagnostic, the large tenant once more with `MarkersByRange`: the sweep with
-one change (a page's marker rows read by one range query instead of OR-ed point queries).
-
 Each round runs large, small, raw in that order, each reseeded right before its own run;
 medians over rounds. All three share the table and start from the same table state: in
 Azurite every query scans the table's whole collection and every delete costs time in
@@ -24,34 +21,13 @@ from collections import Counter as Tally
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.ids import truncate_to_millis
-from shared.table_store import TableRequestStore
+from shared.domain.ids import truncate_to_millis
 
 from .app import Wired
 from .harness import Sizes, log, median
 from .seed import chunks, seed_requests
 
 LARGE, SMALL, RAW = "retlarge", "retsmall", "retraw"
-WHAT_IF = "whatif"  # the large tenant again, swept by MarkersByRange
-
-
-class MarkersByRange(TableRequestStore):
-    """What-if, not the app's code: `purge_expired` with one change. The markers of a page's
-    pending requests come from ONE range query over the D| rows, filtered server-side on
-    RequestId, instead of `_point_query` (OR-ed `RowKey eq` clauses, 14 keys a query: a
-    partition scan each on Table Storage, and ~8 round trips per 1,000-row page here)."""
-
-    def _markers_of_pending(self, tenant: str, rows: list[Any]) -> dict[str, str]:
-        pending = [str(r["RowKey"])[2:] for r in rows if r["Status"] == "pending"]
-        if not pending:
-            return {}
-        found = self._query(
-            "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high "
-            "and RequestId ge @first and RequestId le @last",
-            {"pk": tenant, "low": "D|", "high": "D}", "first": min(pending), "last": max(pending)},
-            select=["RowKey", "RequestId"],
-        )
-        return {str(m["RowKey"]): str(m["RequestId"]) for m in found}
 
 
 def _rows(table: Any, tenant: str, low: str = "", high: str = "~") -> int:
@@ -72,7 +48,7 @@ def _kinds(calls: list[str]) -> dict[str, int]:
 
 
 def run(wired: Wired, sizes: Sizes) -> dict[str, Any]:
-    store, table, counter = wired.counted.store, wired.table, wired.counter
+    store, table, counter = wired.counted.store.purge, wired.table, wired.counter
     retention = wired.settings.retention_period
     now = datetime.now(UTC)
     cutoff = truncate_to_millis(now - retention)
@@ -92,13 +68,11 @@ def run(wired: Wired, sizes: Sizes) -> dict[str, Any]:
     )
     log(f"retention: {live} live requests seeded in {time.perf_counter() - started:.1f}s")
 
-    what_if = MarkersByRange(store._table, store._tenants)  # noqa: SLF001 - same clients
-    times: dict[str, list[float]] = {LARGE: [], SMALL: [], RAW: [], WHAT_IF: []}
+    times: dict[str, list[float]] = {LARGE: [], SMALL: [], RAW: []}
     figures: dict[str, Any] = {}
     rows_each = 0
     for r in range(sizes.retention_rounds):
-        for run_name in (LARGE, SMALL, RAW, WHAT_IF):
-            tenant = LARGE if run_name == WHAT_IF else run_name
+        for tenant in (LARGE, SMALL, RAW):
             # Seeded right before its own run, so every run starts from the same table
             # (Azurite's deletes and queries cost more the more rows the table holds).
             made = seed_requests(
@@ -114,28 +88,26 @@ def run(wired: Wired, sizes: Sizes) -> dict[str, Any]:
             rows_each = sum(len(s.keys) for s in made)
             counter.take()
             start = time.perf_counter()
-            if run_name == RAW:
+            if tenant == RAW:
                 keys = [k for s in made for k in s.keys]
                 for batch in chunks(keys, 100):
-                    store._table.submit_transaction(  # noqa: SLF001 - the same (counted) client
+                    store.table.submit_transaction(  # the same (counted) client
                         [("delete", {"PartitionKey": RAW, "RowKey": k}) for k in batch]
                     )
             else:
-                sweeper = what_if if run_name == WHAT_IF else store
-                removed = sweeper.purge_expired(tenant, cutoff)
+                removed = store.purge_expired(tenant, cutoff)
                 if removed != expired:
                     raise RuntimeError(f"sweep of {tenant} removed {removed}, expected {expired}")
-            times[run_name].append(time.perf_counter() - start)
+            times[tenant].append(time.perf_counter() - start)
             calls = counter.take()
-            figures[run_name] = {"round_trips": len(calls), **_kinds(calls)}
+            figures[tenant] = {"round_trips": len(calls), **_kinds(calls)}
 
         left = {t: _rows(table, t) for t in (SMALL, RAW)}
         if any(left.values()):
             raise RuntimeError(f"rows left after the sweeps: {left}")
         log(
             f"retention round {r + 1}: large {times[LARGE][-1]:.2f}s, small "
-            f"{times[SMALL][-1]:.2f}s, raw {times[RAW][-1]:.2f}s, large what-if "
-            f"{times[WHAT_IF][-1]:.2f}s ({rows_each} rows each)"
+            f"{times[SMALL][-1]:.2f}s, raw {times[RAW][-1]:.2f}s ({rows_each} rows each)"
         )
 
     live_left = _rows(table, LARGE, "R|", "R}")

@@ -1,6 +1,6 @@
 """Bulk seeding in the app's exact row layout, with raw 100-operation batches on several threads.
 
-Rows come from `shared.table_store`'s own entity builders and key functions, so the app
+Rows come from `shared.adapters.tables.codec`'s entity builders and `keys`, so the app
 reads them as its own. Seeding bypasses the SDK's transaction serializer (it builds each
 batch through the `email` package, ~0.3 ms of CPU per operation): the multipart body is
 written here and sent through the table client's own pipeline (auth, retries), which
@@ -22,16 +22,13 @@ from azure.core.rest import HttpRequest
 from azure.data.tables import TableClient
 from azure.data.tables._serialize import _add_entity_properties
 
-from shared.ids import new_request_id, truncate_to_millis
-from shared.models import Decision, LicenseRequest, Person, RequestUser
-from shared.notices import decision_notice
-from shared.ports import OutboxMessage
-from shared.table_store import (
-    TableRequestStore,
-    _pending_entity,
-    _request_rows,
-    marker_key,
-)
+from shared.adapters.tables import codec
+from shared.adapters.tables.keys import OUTBOX
+from shared.adapters.tables.outbox import TableOutboxStore
+from shared.app.ports import OutboxMessage
+from shared.domain.ids import new_request_id, truncate_to_millis
+from shared.domain.models import Decision, LicenseRequest, Person, RequestUser
+from shared.domain.notices import decision_notice
 
 Entity = dict[str, Any]
 MAX_BATCH = 100
@@ -174,15 +171,11 @@ def make_request(
 
 def request_rows(tenant: str, request: LicenseRequest) -> tuple[list[Entity], tuple[str, ...]]:
     """The rows the app keeps for a request: R + M, and L + D while it is pending."""
-    main, mine = _request_rows(tenant, request)
+    main, mine = codec.request_rows(tenant, request)
     rows = [mine, main]
     if request.status == "pending":
-        marker = {
-            "PartitionKey": tenant,
-            "RowKey": marker_key(request.product_id, request.requester.id),
-            "RequestId": request.id,
-        }
-        rows = [mine, _pending_entity(tenant, request), marker, main]
+        marker = codec.marker_entity(tenant, request)
+        rows = [mine, codec.pending_entity(tenant, request), marker, main]
     return rows, tuple(r["RowKey"] for r in rows)
 
 
@@ -218,7 +211,7 @@ def seed_requests(
 
 def seed_outbox(
     writer: BatchWriter,
-    store: TableRequestStore,
+    store: TableOutboxStore,
     tenant: str,
     count: int,
     *,
@@ -236,11 +229,14 @@ def seed_outbox(
         )
         rows, _ = request_rows(tenant, request)
         notice = decision_notice(request, None)
-        entities.extend([*rows, store._outbox_entity(tenant, notice)])  # noqa: SLF001
+        entities.extend([*rows, codec.outbox_entity(tenant, notice)])
     writer.write_all(entities, threads)
     return [
         OutboxMessage(tenant, row["RowKey"], row.metadata["etag"], json.loads(row["Payload"]))
-        for row in store._rows_of_kind(tenant, "O")  # noqa: SLF001 - untimed setup
+        for row in store.table.query_entities(
+            "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high",
+            parameters={"pk": tenant, "low": f"{OUTBOX}|", "high": f"{OUTBOX}}}"},
+        )
     ]
 
 

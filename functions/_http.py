@@ -10,20 +10,22 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import azure.functions as func
 
-from shared.errors import AppError, InvalidRequest, PayloadTooLarge, Unavailable
-from shared.lazy import lazy_import
+from functions import _deps
+from shared.domain.errors import AppError, InvalidRequest, PayloadTooLarge, Unavailable
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
 
-    from shared import auth, bootstrap
-else:
-    auth = lazy_import("shared.auth")
-    bootstrap = lazy_import("shared.bootstrap")
+    from shared.app.queries import ListQuery, PageQuery
+    from shared.domain.identity import Principal
+    from shared.domain.models import ListView
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+_VIEWS: tuple[ListView, ...] = ("pending", "completed", "all")
 M = TypeVar("M", bound="BaseModel")
 Handler = Callable[[func.HttpRequest], func.HttpResponse]
 
@@ -92,7 +94,7 @@ def parse_body(req: func.HttpRequest, model: type[M], *, allow_empty: bool = Fal
         raise InvalidRequest("The body is not valid UTF-8 JSON.") from exc
     if not isinstance(data, dict):
         raise InvalidRequest("The body must be a JSON object.")
-    from pydantic import ValidationError  # noqa: PLC0415 - cold start
+    from pydantic import ValidationError
 
     try:
         return model.model_validate(data)
@@ -100,10 +102,43 @@ def parse_body(req: func.HttpRequest, model: type[M], *, allow_empty: bool = Fal
         raise _validation_problem(exc) from exc
 
 
-def principal(req: func.HttpRequest) -> auth.Principal:
+def principal(req: func.HttpRequest) -> Principal:
     """The caller, from the bearer token (401 when missing or invalid)."""
-    return auth.principal_from_header(
-        bootstrap.container().verifier, req.headers.get("Authorization")
+    return _deps.authenticate(req.headers.get("Authorization"))
+
+
+def parse_limit(raw: str | None) -> int:
+    """`limit` query parameter: 1..100, default 50."""
+    if raw is None or raw == "":
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise InvalidRequest(f"limit must be an integer from 1 to {MAX_PAGE_SIZE}.", field="limit")
+    return int(raw)
+
+
+def parse_view(raw: str | None) -> ListView | None:
+    """`status` query parameter: pending, completed or all."""
+    if raw is None or raw == "":
+        return None
+    for view in _VIEWS:
+        if raw == view:
+            return view
+    raise InvalidRequest("status must be pending, completed or all.", field="status")
+
+
+def page_query(req: func.HttpRequest) -> PageQuery:
+    """`limit` and `cursor` of a listing."""
+    return _deps.queries.PageQuery(
+        limit=parse_limit(req.params.get("limit")), cursor=req.params.get("cursor") or None
+    )
+
+
+def list_query(req: func.HttpRequest) -> ListQuery:
+    """`status`, `limit` and `cursor` of the admins' Requests list."""
+    return _deps.queries.ListQuery(
+        view=parse_view(req.params.get("status")),
+        limit=parse_limit(req.params.get("limit")),
+        cursor=req.params.get("cursor") or None,
     )
 
 

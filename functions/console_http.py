@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ import azure.functions as func
 
 from functions._http import problem_response
 from shared.config import Settings, get_settings
-from shared.errors import NotFound
+from shared.domain.errors import NotFound
 
 bp = func.Blueprint()
 
@@ -64,9 +62,9 @@ def _origin(url: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _headers(env: Mapping[str, str], cache: str, etag: str | None = None) -> dict[str, str]:
+def _headers(settings: Settings, cache: str, etag: str | None = None) -> dict[str, str]:
     headers = {
-        "Content-Security-Policy": content_security_policy(_authority(env)),
+        "Content-Security-Policy": content_security_policy(_authority(settings)),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "no-referrer",
@@ -77,11 +75,11 @@ def _headers(env: Mapping[str, str], cache: str, etag: str | None = None) -> dic
     return headers
 
 
-def _authority(env: Mapping[str, str]) -> str:
-    return (env.get("CONSOLE_AUTHORITY") or DEFAULT_AUTHORITY).rstrip("/")
+def _authority(settings: Settings) -> str:
+    return (settings.console_authority or DEFAULT_AUTHORITY).rstrip("/")
 
 
-def console_config(settings: Settings, env: Mapping[str, str]) -> dict[str, Any]:
+def console_config(settings: Settings) -> dict[str, Any]:
     """How the console signs in: dev tokens, or MSAL.js (PKCE) against Microsoft Entra ID.
 
     In entra mode the client id is `CONSOLE_CLIENT_ID`, else the API's own audience when
@@ -93,13 +91,13 @@ def console_config(settings: Settings, env: Mapping[str, str]) -> dict[str, Any]
         return {"authMode": "dev"}
     audience = settings.auth_audience[0] if settings.auth_audience else ""
     bare = audience.removeprefix("api://")
-    client_id = env.get("CONSOLE_CLIENT_ID") or (bare if _GUID.match(bare) else None)
+    client_id = settings.console_client_id or (bare if _GUID.match(bare) else None)
     resource = audience if audience.startswith("api://") else f"api://{audience}"
-    scope = env.get("CONSOLE_API_SCOPE") or f"{resource.rstrip('/')}/.default"
+    scope = settings.console_api_scope or f"{resource.rstrip('/')}/.default"
     return {
         "authMode": "entra",
         "clientId": client_id,
-        "authority": _authority(env),
+        "authority": _authority(settings),
         "scopes": [scope],
         "redirectPath": "auth-redirect.html",
     }
@@ -123,10 +121,10 @@ def resolve_console_file(path: str, root: Path = CONSOLE_DIR) -> Path | None:
     return candidate
 
 
-def _not_found(env: Mapping[str, str]) -> func.HttpResponse:
+def _not_found(settings: Settings) -> func.HttpResponse:
     error = NotFound("No such console file.")
     error.headers.update(
-        {k: v for k, v in _headers(env, "no-store").items() if k != "Cache-Control"}
+        {k: v for k, v in _headers(settings, "no-store").items() if k != "Cache-Control"}
     )
     return problem_response(error)
 
@@ -140,30 +138,30 @@ def _fresh(req: func.HttpRequest, etag: str) -> bool:
     return any(tag.strip() in (etag, f"W/{etag}", "*") for tag in sent.split(","))
 
 
-def serve(req: func.HttpRequest, env: Mapping[str, str], settings: Settings) -> func.HttpResponse:
+def serve(req: func.HttpRequest, settings: Settings) -> func.HttpResponse:
     """The answer to GET /api/console/{*path}."""
     path = req.route_params.get("path") or ""
     if not path and not _url_path(req.url).endswith("/"):
         # Relative URLs in index.html need the trailing slash.
-        headers = _headers(env, "no-store")
+        headers = _headers(settings, "no-store")
         headers["Location"] = _url_path(req.url) + "/"
         return func.HttpResponse(status_code=308, headers=headers)
     if path == "config.json":
         return func.HttpResponse(
-            json.dumps(console_config(settings, env)),
+            json.dumps(console_config(settings)),
             status_code=200,
             mimetype="application/json",
             charset="utf-8",
-            headers=_headers(env, "no-store"),
+            headers=_headers(settings, "no-store"),
         )
     file = resolve_console_file(path)
     if file is None:
-        return _not_found(env)
+        return _not_found(settings)
     data = file.read_bytes()
     etag = _etag(data)
     relative = file.relative_to(CONSOLE_DIR.resolve()).as_posix()
     cache = _IMMUTABLE if relative.startswith("vendor/") else _REVALIDATE
-    headers = _headers(env, cache, etag)
+    headers = _headers(settings, cache, etag)
     content_type = CONTENT_TYPES[file.suffix.lower()]
     headers["Content-Type"] = content_type
     if _fresh(req, etag):
@@ -181,7 +179,8 @@ def _url_path(url: str) -> str:
 @bp.route(route="console/{*path}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def console(req: func.HttpRequest) -> func.HttpResponse:
     """The console's static files (index.html for the root) and its config.json."""
+    settings = get_settings()
     try:
-        return serve(req, os.environ, get_settings())
+        return serve(req, settings)
     except OSError:
-        return _not_found(os.environ)
+        return _not_found(settings)

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import azure.functions as func
 
-from shared.lazy import lazy_import
-
-if TYPE_CHECKING:
-    from shared import bootstrap
-else:  # loaded on first call, not when the host indexes the functions
-    bootstrap = lazy_import("shared.bootstrap")
+from functions import _deps
 
 bp = func.Blueprint()
 
@@ -22,10 +15,10 @@ bp = func.Blueprint()
 def send_notification_emails(msg: func.QueueMessage) -> None:
     """One outbox row's emails; an exception makes the host retry, then poison the message."""
     body = msg.get_body().decode("utf-8", errors="replace")
-    bootstrap.container().worker().handle(body, msg.id or "")
+    _deps.email_worker().handle(body, msg.id or "")
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%OUTBOX_RELAY_SCHEDULE%")
 def relay_outbox(timer: func.TimerRequest) -> None:  # noqa: ARG001 - trigger binding
     """Queue again what a crash between commit and enqueue left behind."""
-    bootstrap.container().relay().run()
+    _deps.outbox_relay().run()

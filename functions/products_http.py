@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import azure.functions as func
 
+from functions import _deps
+from functions._deps import models
 from functions._http import endpoint, json_response, parse_body, principal
-from shared.lazy import lazy_import
-
-if TYPE_CHECKING:
-    from shared import bootstrap, models
-else:  # loaded on first call, not when the host indexes the functions
-    bootstrap = lazy_import("shared.bootstrap")
-    models = lazy_import("shared.models")
 
 bp = func.Blueprint()
 
@@ -21,9 +14,9 @@ bp = func.Blueprint()
 @bp.route(route="products", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @endpoint
 def list_products(req: func.HttpRequest) -> func.HttpResponse:
-    """Every product; admins also see licence counts."""
+    """Every product; admins also see licence counts and what each product can fulfil."""
     who = principal(req)
-    items = bootstrap.container().service.list_products(who)
+    items = _deps.service().list_products(who)
     return json_response({"items": [p.to_view(admin=who.is_global_admin) for p in items]})
 
 
@@ -33,5 +26,5 @@ def put_product(req: func.HttpRequest) -> func.HttpResponse:
     """Create or replace a product (admins)."""
     who = principal(req)
     body = parse_body(req, models.ProductPut)
-    product = bootstrap.container().service.put_product(who, req.route_params["productId"], body)
+    product = _deps.service().put_product(who, req.route_params["productId"], body)
     return json_response(product.to_view(admin=True))

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import azure.functions as func
 
-from functions._http import endpoint, json_response, parse_body, principal
-from shared.lazy import lazy_import
-
-if TYPE_CHECKING:
-    from shared import bootstrap, models
-else:  # loaded on first call, not when the host indexes the functions
-    bootstrap = lazy_import("shared.bootstrap")
-    models = lazy_import("shared.models")
+from functions import _deps
+from functions._deps import models
+from functions._http import endpoint, json_response, list_query, page_query, parse_body, principal
 
 bp = func.Blueprint()
 
@@ -23,7 +16,7 @@ bp = func.Blueprint()
 def submit_request(req: func.HttpRequest) -> func.HttpResponse:
     """201 with a new request, or 200 with the one already pending (X3)."""
     who = principal(req)
-    result = bootstrap.container().service.submit(who, parse_body(req, models.RequestCreate))
+    result = _deps.service().submit(who, parse_body(req, models.RequestCreate))
     return json_response(result.request.to_wire(), 201 if result.created else 200)
 
 
@@ -32,9 +25,7 @@ def submit_request(req: func.HttpRequest) -> func.HttpResponse:
 def list_requests(req: func.HttpRequest) -> func.HttpResponse:
     """The admins' Requests list, newest first, filtered by status."""
     who = principal(req)
-    page = bootstrap.container().service.list_requests(
-        who, req.params.get("status"), req.params.get("limit"), req.params.get("cursor")
-    )
+    page = _deps.service().list_requests(who, list_query(req))
     return json_response(
         {
             "items": [s.to_wire() for s in page.items],
@@ -49,9 +40,7 @@ def list_requests(req: func.HttpRequest) -> func.HttpResponse:
 def get_request(req: func.HttpRequest) -> func.HttpResponse:
     """One request, for an admin or its requester."""
     who = principal(req)
-    return json_response(
-        bootstrap.container().service.get_request(who, req.route_params["id"]).to_wire()
-    )
+    return json_response(_deps.service().get_request(who, req.route_params["id"]).to_wire())
 
 
 @bp.route(route="requests/{id}/approve", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -60,8 +49,7 @@ def approve_request(req: func.HttpRequest) -> func.HttpResponse:
     """Approve fully or in part, with product choice and switched-off apps."""
     who = principal(req)
     command = parse_body(req, models.ApproveCommand, allow_empty=True)
-    decided = bootstrap.container().service.approve(who, req.route_params["id"], command)
-    return json_response(decided.to_wire())
+    return json_response(_deps.service().approve(who, req.route_params["id"], command).to_wire())
 
 
 @bp.route(route="requests/{id}/deny", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -70,9 +58,7 @@ def deny_request(req: func.HttpRequest) -> func.HttpResponse:
     """Deny the whole request."""
     who = principal(req)
     command = parse_body(req, models.DenyCommand, allow_empty=True)
-    return json_response(
-        bootstrap.container().service.deny(who, req.route_params["id"], command).to_wire()
-    )
+    return json_response(_deps.service().deny(who, req.route_params["id"], command).to_wire())
 
 
 @bp.route(route="me/requests", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -80,9 +66,7 @@ def deny_request(req: func.HttpRequest) -> func.HttpResponse:
 def my_requests(req: func.HttpRequest) -> func.HttpResponse:
     """The caller's own requests with outcomes."""
     who = principal(req)
-    page = bootstrap.container().service.my_requests(
-        who, req.params.get("limit"), req.params.get("cursor")
-    )
+    page = _deps.service().my_requests(who, page_query(req))
     return json_response(
         {"items": [r.to_wire() for r in page.items], "nextCursor": page.next_cursor}
     )

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import azure.functions as func
 
+from functions import _deps
+from functions._deps import models
 from functions._http import endpoint, json_response, parse_body, principal
-from shared.lazy import lazy_import
-
-if TYPE_CHECKING:
-    from shared import bootstrap, models
-else:  # loaded on first call, not when the host indexes the functions
-    bootstrap = lazy_import("shared.bootstrap")
-    models = lazy_import("shared.models")
 
 bp = func.Blueprint()
 
@@ -23,7 +16,7 @@ bp = func.Blueprint()
 def get_request_process(req: func.HttpRequest) -> func.HttpResponse:
     """The own-process switch, message and link (admins also see notifyAdmins)."""
     who = principal(req)
-    process = bootstrap.container().service.get_request_process(who)
+    process = _deps.service().get_request_process(who)
     return json_response(process.to_view(admin=who.is_global_admin))
 
 
@@ -33,6 +26,4 @@ def put_request_process(req: func.HttpRequest) -> func.HttpResponse:
     """Switch the own request process on or off (admins)."""
     who = principal(req)
     body = parse_body(req, models.RequestProcessPut)
-    return json_response(
-        bootstrap.container().service.put_request_process(who, body).to_view(admin=True)
-    )
+    return json_response(_deps.service().put_request_process(who, body).to_view(admin=True))

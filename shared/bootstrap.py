@@ -1,26 +1,30 @@
-"""The composition root: builds the adapters from Settings once per process.
+"""The composition root: builds every adapter from Settings, once per process.
 
-Tests (and benchmarks) replace any part with `override(...)`; nothing else constructs
-SDK clients, so a function invocation never pays for building one.
+Every SDK client, and the one Azure credential they share, is built here and nowhere
+else. Tests (and benchmarks) replace any part with `build(..., part=...)` and
+`override(...)`; a function invocation never pays for building a client.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.auth import TokenVerifier, build_verifier
-from shared.config import Settings, get_settings
-from shared.cursors import CursorCodec
-from shared.email_content import EmailRenderer
-from shared.notifications import NotificationWorker, OutboxRelay, QueueNotifier
-from shared.ports import Clock, EmailSender, Notifier
-from shared.retention import RetentionSweeper
-from shared.services import LicenseService
-from shared.table_store import TableRequestStore
+from shared.adapters.auth import TokenVerifier, build_verifier
+from shared.adapters.queue_notifier import QueueNotifier
+from shared.adapters.tables.store import TableStore
+from shared.app.context import UseCaseContext
+from shared.app.cursors import CursorCodec
+from shared.app.email_rendering import EmailRenderer
+from shared.app.notifications import NotificationWorker, OutboxRelay
+from shared.app.ports import Clock, EmailSender, Notifier
+from shared.app.retention import RetentionSweeper
+from shared.app.service import LicenseService
+from shared.config import Settings, SettingsError, get_settings
 
 # Fail fast when storage is down: the caller gets a 503 with Retry-After, not a hang.
 CLIENT_OPTIONS: dict[str, Any] = {
@@ -38,50 +42,25 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-@dataclass
-class Container:
-    """Everything the functions use, built once."""
-
-    settings: Settings
-    clock: Clock
-    store: TableRequestStore
-    verifier: TokenVerifier
-    service: LicenseService
-    notifier: Notifier
-    sender: EmailSender | None = None
-    _worker: NotificationWorker | None = field(default=None, repr=False)
-
-    def worker(self) -> NotificationWorker:
-        """The email worker; its sender is built on first use (HTTP calls never need it)."""
-        if self._worker is None:
-            if self.sender is None:
-                from shared.email_senders import build_email_sender  # noqa: PLC0415
-
-                self.sender = build_email_sender(self.settings)
-            self._worker = NotificationWorker(
-                self.store, self.sender, EmailRenderer(self.settings.email_language), self.clock
-            )
-        return self._worker
-
-    def retention(self) -> RetentionSweeper:
-        """The retention sweep."""
-        return RetentionSweeper(self.store, self.clock, self.settings.retention_period)
-
-    def relay(self) -> OutboxRelay:
-        """The outbox relay."""
-        return OutboxRelay(self.store, self.notifier, self.clock)
+# ---- SDK clients ----------------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=4)
 def _identity_credential(client_id: str | None) -> Any:
-    from azure.identity import DefaultAzureCredential  # noqa: PLC0415 - only off-Azurite
+    from azure.identity import DefaultAzureCredential
 
     return DefaultAzureCredential(managed_identity_client_id=client_id)
 
 
-def _credential(settings: Settings) -> Any:
+def credential(settings: Settings) -> Any:
     """The process's one credential for the app's identity: one token cache for every client."""
     return _identity_credential(settings.managed_identity_client_id)
+
+
+def _sdk_options(client_options: dict[str, Any]) -> dict[str, Any]:
+    from shared.adapters.http_transport import transport_options
+
+    return {**CLIENT_OPTIONS, **transport_options(), **client_options}
 
 
 def table_service(settings: Settings, **client_options: Any) -> Any:
@@ -89,16 +68,14 @@ def table_service(settings: Settings, **client_options: Any) -> Any:
 
     Builds only: no network call until the client is used.
     """
-    from azure.data.tables import TableServiceClient  # noqa: PLC0415 - cold start
+    from azure.data.tables import TableServiceClient
 
-    from shared.http_transport import transport_options  # noqa: PLC0415 - cold start
-
-    options = {**CLIENT_OPTIONS, **transport_options(), **client_options}
+    options = _sdk_options(client_options)
     if settings.storage_connection:
         return TableServiceClient.from_connection_string(settings.storage_connection, **options)
     assert settings.table_service_uri
     return TableServiceClient(
-        endpoint=settings.table_service_uri, credential=_credential(settings), **options
+        endpoint=settings.table_service_uri, credential=credential(settings), **options
     )
 
 
@@ -107,30 +84,23 @@ def queue_client(settings: Settings, queue_name: str, **client_options: Any) -> 
 
     Builds only: no network call until the client is used.
     """
-    from azure.storage.queue import QueueClient, TextBase64EncodePolicy  # noqa: PLC0415
+    from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
-    from shared.http_transport import transport_options  # noqa: PLC0415 - cold start
-
-    options = {
-        **CLIENT_OPTIONS,
-        **transport_options(),
-        "message_encode_policy": TextBase64EncodePolicy(),
-        **client_options,
-    }
+    options = _sdk_options({"message_encode_policy": TextBase64EncodePolicy(), **client_options})
     if settings.storage_connection:
         return QueueClient.from_connection_string(
             settings.storage_connection, queue_name, **options
         )
     assert settings.queue_service_uri
     return QueueClient(
-        settings.queue_service_uri, queue_name, credential=_credential(settings), **options
+        settings.queue_service_uri, queue_name, credential=credential(settings), **options
     )
 
 
-def build_store(settings: Settings, **client_options: Any) -> TableRequestStore:
-    """The Table Storage store for these settings, its tables created if missing."""
+def build_store(settings: Settings, **client_options: Any) -> TableStore:
+    """The Table Storage stores for these settings, their tables created if missing."""
     service = table_service(settings, **client_options)
-    store = TableRequestStore(
+    store = TableStore(
         service.get_table_client(settings.table_name),
         service.get_table_client(settings.tenants_table_name),
     )
@@ -140,7 +110,7 @@ def build_store(settings: Settings, **client_options: Any) -> TableRequestStore:
 
 def build_queue(settings: Settings, **client_options: Any) -> Any:
     """The notifications queue client, the queue and its poison queue created if missing."""
-    from azure.core.exceptions import ResourceExistsError  # noqa: PLC0415
+    from azure.core.exceptions import ResourceExistsError
 
     name = settings.notifications_queue
     clients = [queue_client(settings, q, **client_options) for q in (name, f"{name}-poison")]
@@ -152,18 +122,110 @@ def build_queue(settings: Settings, **client_options: Any) -> Any:
     return clients[0]
 
 
+def build_email_sender(settings: Settings) -> EmailSender:
+    """The sender the settings ask for; SettingsError when ACS is chosen but not configured."""
+    from shared.adapters.email.outbox_dir import LOCAL_SENDER_ADDRESS, OutboxDirSender
+
+    if settings.email_sender == "outbox":
+        return OutboxDirSender(
+            settings.email_outbox_dir,
+            sender_address=settings.email_sender_address or LOCAL_SENDER_ADDRESS,
+        )
+    sender_address = (settings.email_sender_address or "").strip()
+    if not sender_address or "@" not in sender_address:
+        raise SettingsError(
+            "EMAIL_SENDER=acs needs EMAIL_SENDER_ADDRESS (e.g. DoNotReply@<your verified domain>)"
+        )
+    if sender_address.lower().endswith(".local"):
+        raise SettingsError(
+            f"EMAIL_SENDER_ADDRESS={sender_address!r} is the local placeholder; with "
+            "EMAIL_SENDER=acs use an address on a domain linked to the ACS resource"
+        )
+    from azure.communication.email import EmailClient
+
+    from shared.adapters.email.acs import AcsEmailSender, acs_client_options
+
+    if settings.acs_connection_string:
+        # Parsed here rather than by from_connection_string, which silently turns an
+        # http endpoint (a local ACS-contract server) into https.
+        from azure.core.credentials import AzureKeyCredential
+
+        pairs = (p.split("=", 1) for p in settings.acs_connection_string.split(";") if "=" in p)
+        parts = {k.strip().lower(): v.strip() for k, v in pairs}
+        if not parts.get("endpoint") or not parts.get("accesskey"):
+            raise SettingsError("ACS_CONNECTION_STRING needs endpoint=...;accesskey=...")
+        key = AzureKeyCredential(parts["accesskey"])
+        client = EmailClient(parts["endpoint"], key, **acs_client_options())
+    elif settings.acs_endpoint:
+        client = EmailClient(settings.acs_endpoint, credential(settings), **acs_client_options())
+    else:
+        raise SettingsError(
+            "EMAIL_SENDER=acs needs ACS_CONNECTION_STRING or ACS_ENDPOINT "
+            "(the endpoint uses the managed identity)"
+        )
+    return AcsEmailSender(client, sender_address)
+
+
+# ---- the container --------------------------------------------------------------------------
+
+
+@functools.cache
+def _read_pool() -> ThreadPoolExecutor:
+    """A small pool for reads that do not depend on each other (one per process)."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="parallel-read")
+
+
+@dataclass
+class Container:
+    """Everything the functions use, built once."""
+
+    settings: Settings
+    clock: Clock
+    store: TableStore
+    verifier: TokenVerifier
+    service: LicenseService
+    notifier: Notifier
+    sender: EmailSender | None = None
+    _worker: NotificationWorker | None = field(default=None, repr=False)
+
+    def worker(self) -> NotificationWorker:
+        """The email worker; its sender is built on first use (HTTP calls never need it)."""
+        if self._worker is None:
+            if self.sender is None:
+                self.sender = build_email_sender(self.settings)
+            self._worker = NotificationWorker(
+                self.store.outbox,
+                self.sender,
+                EmailRenderer(self.settings.email_language),
+                self.clock,
+            )
+        return self._worker
+
+    def retention(self) -> RetentionSweeper:
+        """The retention sweep."""
+        return RetentionSweeper(self.store.purge, self.clock, self.settings.retention_period)
+
+    def relay(self) -> OutboxRelay:
+        """The outbox relay."""
+        return OutboxRelay(self.store.outbox, self.notifier, self.clock)
+
+
 def build(settings: Settings | None = None, **parts: Any) -> Container:
     """A container from settings, with any part given in `parts` used as is."""
     settings = settings or get_settings()
     clock = parts.get("clock") or SystemClock()
     store = parts.get("store") or build_store(settings)
     notifier = parts.get("notifier") or QueueNotifier(build_queue(settings))
+    executor: Executor = parts.get("executor") or _read_pool()
     service = parts.get("service") or LicenseService(
-        store,
-        clock,
-        retention=settings.retention_period,
-        cursors=CursorCodec(settings.cursor_secret),
-        notifier=notifier,
+        UseCaseContext(
+            store=store.requests,
+            clock=clock,
+            retention=settings.retention_period,
+            notifier=notifier,
+            executor=executor,
+        ),
+        CursorCodec(settings.cursor_secret),
     )
     return Container(
         settings=settings,

@@ -55,14 +55,17 @@ class Settings:
     notifications_queue: str = "license-notifications"
     cursor_secret: str = DEV_CURSOR_SECRET_DEFAULT
     retention_period: timedelta = timedelta(days=30)
-    retention_schedule: str = "0 0 2 * * *"
-    outbox_relay_schedule: str = "0 * * * * *"
     email_sender: Literal["acs", "outbox"] = "outbox"
     email_outbox_dir: str = ".local/outbox"
     email_language: Literal["en", "ko"] = "en"
     email_sender_address: str = "DoNotReply@license-requests.local"
     acs_connection_string: str | None = None
     acs_endpoint: str | None = None
+    console_client_id: str | None = None
+    console_authority: str | None = None
+    console_api_scope: str | None = None
+    appinsights_connection_string: str | None = None
+    appinsights_authentication_string: str | None = None
 
     @property
     def storage_is_local(self) -> bool:
@@ -95,7 +98,7 @@ def _parse_duration(name: str, raw: str) -> timedelta:
     return value
 
 
-def _parse_schedule(name: str, raw: str) -> str:
+def _check_schedule(name: str, raw: str) -> None:
     fields = raw.split()
     if len(fields) != 6:
         raise SettingsError(
@@ -104,7 +107,6 @@ def _parse_schedule(name: str, raw: str) -> str:
         )
     if not all(re.fullmatch(r"[0-9*/,\-A-Za-z]+", f) for f in fields):
         raise SettingsError(f"{name}={raw!r} has characters NCRONTAB does not allow")
-    return raw
 
 
 def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
@@ -154,20 +156,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         notifications_queue=get("NOTIFICATIONS_QUEUE", "license-notifications"),
         cursor_secret=get("CURSOR_SECRET", DEV_CURSOR_SECRET_DEFAULT),
         retention_period=_parse_duration("RETENTION_PERIOD", get("RETENTION_PERIOD", "P30D")),
-        retention_schedule=_parse_schedule(
-            "RETENTION_SCHEDULE", get("RETENTION_SCHEDULE", SCHEDULE_DEFAULTS["RETENTION_SCHEDULE"])
-        ),
-        outbox_relay_schedule=_parse_schedule(
-            "OUTBOX_RELAY_SCHEDULE",
-            get("OUTBOX_RELAY_SCHEDULE", SCHEDULE_DEFAULTS["OUTBOX_RELAY_SCHEDULE"]),
-        ),
         email_sender=_choice("EMAIL_SENDER", get("EMAIL_SENDER", "outbox"), ("acs", "outbox")),  # type: ignore[arg-type]
         email_outbox_dir=get("EMAIL_OUTBOX_DIR", ".local/outbox"),
         email_language=_choice("EMAIL_LANGUAGE", get("EMAIL_LANGUAGE", "en"), ("en", "ko")),  # type: ignore[arg-type]
         email_sender_address=get("EMAIL_SENDER_ADDRESS", "DoNotReply@license-requests.local"),
         acs_connection_string=get("ACS_CONNECTION_STRING"),
         acs_endpoint=get("ACS_ENDPOINT"),
+        console_client_id=get("CONSOLE_CLIENT_ID") or None,
+        console_authority=get("CONSOLE_AUTHORITY") or None,
+        console_api_scope=get("CONSOLE_API_SCOPE") or None,
+        appinsights_connection_string=(get("APPLICATIONINSIGHTS_CONNECTION_STRING") or "").strip()
+        or None,
+        appinsights_authentication_string=get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"),
     )
+    # Schedules are read by the Functions host (%NAME%), not by the app: checked here so a
+    # malformed one fails the start, not the first timer.
+    for name, default in SCHEDULE_DEFAULTS.items():
+        _check_schedule(name, get(name, default))
     _check_security(settings)
     return settings
 

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from shared.auth import mint_dev_token
+from shared.adapters.auth import mint_dev_token
 
 DEMO_TENANT = "contoso"
 DEMO_ADMIN = "admin@contoso.com"

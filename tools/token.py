@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
-from shared.auth import mint_dev_token
+from shared.adapters.auth import mint_dev_token
 from shared.config import SettingsError, load_settings
 
 

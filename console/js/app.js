@@ -3,10 +3,11 @@
 import { Api } from "./api.js";
 import { createAuth, loadConfig } from "./auth.js";
 import { clear, focusFirst, h, messageBar } from "./dom.js";
+import { errorText } from "./errors.js";
 import { initialLanguage, language, setLanguage, t, translateStatic } from "./i18n.js";
 import { renderProducts } from "./views/products.js";
 import { renderMyRequests, renderRequestPage } from "./views/requester.js";
-import { renderRequests } from "./views/requests.js";
+import { renderRequests } from "./views/requests/index.js";
 import { renderSignIn } from "./views/signin.js";
 
 const main = document.getElementById("main");
@@ -126,12 +127,6 @@ async function route() {
   }
   // A new view takes focus to its heading, unless it moved focus into itself (a pane).
   if (ctx.isCurrent() && !main.contains(document.activeElement)) focusFirst(main, "h1");
-}
-
-export function errorText(error) {
-  if (error?.code === "network") return t("error.network");
-  if (error?.code === "forbidden") return t("error.forbidden");
-  return t("error.generic", { detail: error?.message || String(error) });
 }
 
 async function start() {

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from typing import Any
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import OpenConsole
 from tests.support.api import Tenant
@@ -17,6 +20,21 @@ def _catalogue(tenant: Tenant) -> None:
         "visio-suite", name="Visio Suite", total=3, plans=["visio", "whiteboard", "forms"]
     )
     tenant.add_product("project-plan-3", name="Project Plan 3", total=9, plans=["project"])
+
+
+Products = list[dict[str, Any]]
+
+
+def _rewrite_products(page: Page, change: Callable[[Products], None]) -> None:
+    """Let `change` edit the items of every GET /api/products the console receives."""
+
+    def handle(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        change(body["items"])
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page.route(re.compile(r"/api/products$"), handle)
 
 
 def test_admin_approves_in_part_choosing_the_product_and_switching_an_app_off(
@@ -96,6 +114,55 @@ def test_admin_approves_in_part_choosing_the_product_and_switching_an_app_off(
     expect(page.locator("#requests-table tbody tr", has_text="Visio Plan 2")).to_contain_text(
         "Approved"
     )
+
+
+def test_the_product_choice_is_the_servers_fulfils_not_the_service_plans(
+    tenant: Tenant, open_console: OpenConsole
+) -> None:
+    """The console offers what GET /api/products says each product fulfils (X2)."""
+    _catalogue(tenant)
+    submitted = tenant.submit("visio-plan-2")
+
+    def swap(items: Products) -> None:
+        # By plans Visio Suite fulfils Visio Plan 2; here the server says Project Plan 3 does.
+        fulfils = {
+            "visio-plan-2": ["visio-plan-2"],
+            "visio-suite": ["visio-suite"],
+            "project-plan-3": ["project-plan-3", "visio-plan-2"],
+        }
+        for item in items:
+            item["fulfils"] = fulfils[item["id"]]
+
+    admin = open_console()
+    _rewrite_products(admin.page, swap)
+    admin.open(f"#/requests/{submitted['id']}")
+    admin.sign_in(tenant.id, "admin@contoso.com", admin=True)
+    choice = admin.page.locator("aside.pane #product-choice")
+    expect(choice.get_by_role("radio")).to_have_count(2)
+    expect(choice.locator(".check__title")).to_have_text(["Visio Plan 2", "Project Plan 3"])
+    expect(choice.get_by_role("radio").first).to_be_checked()
+
+
+def test_without_fulfils_only_the_requested_product_is_offered(
+    tenant: Tenant, open_console: OpenConsole
+) -> None:
+    """An API older than `fulfils`: the requested product, and no choice."""
+    _catalogue(tenant)
+    submitted = tenant.submit("visio-plan-2")
+
+    def strip(items: Products) -> None:
+        for item in items:
+            item.pop("fulfils", None)
+
+    admin = open_console()
+    _rewrite_products(admin.page, strip)
+    admin.open(f"#/requests/{submitted['id']}")
+    admin.sign_in(tenant.id, "admin@contoso.com", admin=True)
+    pane = admin.page.locator("aside.pane")
+    expect(pane).to_contain_text("Visio Plan 2: 5 licences available")
+    expect(pane.locator("#product-choice")).to_have_count(0)
+    apps = pane.locator("fieldset", has_text="Apps and services")
+    expect(apps.get_by_role("checkbox")).to_have_count(1)
 
 
 def test_insufficient_licences_say_how_many_are_missing(

@@ -35,7 +35,7 @@ def _get(path: str, url: str | None = None, **headers: str) -> func.HttpResponse
         route_params={"path": path} if path else {},
         body=b"",
     )
-    return console_http.serve(request, {}, DEV)
+    return console_http.serve(request, DEV)
 
 
 def test_the_app_registers_the_console_function() -> None:
@@ -137,15 +137,13 @@ def test_config_in_dev_mode_uses_the_dev_sign_in() -> None:
 
 
 def test_config_in_entra_mode_gives_msal_its_client_authority_and_scope() -> None:
-    settings = load_settings(
-        {
-            "AUTH_MODE": "entra",
-            "AUTH_AUDIENCE": "api://5c1f2a3e-7d1b-4b8e-9a55-0c1e2d3f4a5b",
-            "CURSOR_SECRET": "c" * 40,
-            "AzureWebJobsStorage": "UseDevelopmentStorage=true",
-        }
-    )
-    assert console_http.console_config(settings, {}) == {
+    entra = {
+        "AUTH_MODE": "entra",
+        "AUTH_AUDIENCE": "api://5c1f2a3e-7d1b-4b8e-9a55-0c1e2d3f4a5b",
+        "CURSOR_SECRET": "c" * 40,
+        "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    }
+    assert console_http.console_config(load_settings(entra)) == {
         "authMode": "entra",
         "clientId": "5c1f2a3e-7d1b-4b8e-9a55-0c1e2d3f4a5b",
         "authority": "https://login.microsoftonline.com/organizations",
@@ -153,12 +151,14 @@ def test_config_in_entra_mode_gives_msal_its_client_authority_and_scope() -> Non
         "redirectPath": "auth-redirect.html",
     }
     custom = console_http.console_config(
-        settings,
-        {
-            "CONSOLE_CLIENT_ID": "11111111-2222-3333-4444-555555555555",
-            "CONSOLE_AUTHORITY": "https://login.microsoftonline.com/contoso.onmicrosoft.com/",
-            "CONSOLE_API_SCOPE": "api://license-requests/Requests.ReadWrite",
-        },
+        load_settings(
+            {
+                **entra,
+                "CONSOLE_CLIENT_ID": "11111111-2222-3333-4444-555555555555",
+                "CONSOLE_AUTHORITY": "https://login.microsoftonline.com/contoso.onmicrosoft.com/",
+                "CONSOLE_API_SCOPE": "api://license-requests/Requests.ReadWrite",
+            }
+        )
     )
     assert custom["clientId"] == "11111111-2222-3333-4444-555555555555"
     assert custom["authority"] == "https://login.microsoftonline.com/contoso.onmicrosoft.com"
@@ -172,7 +172,7 @@ def test_config_in_entra_mode_gives_msal_its_client_authority_and_scope() -> Non
             "AzureWebJobsStorage": "UseDevelopmentStorage=true",
         }
     )
-    assert console_http.console_config(named, {})["clientId"] is None
+    assert console_http.console_config(named)["clientId"] is None
 
 
 def test_another_authority_host_is_allowed_to_connect() -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from shared.auth import mint_dev_token
+from shared.adapters.auth import mint_dev_token
 from shared.config import DEV_JWT_SECRET_DEFAULT
 from tests.support.api import Api, Tenant
 

@@ -22,7 +22,20 @@ def test_an_admin_creates_a_product_and_sees_its_licence_counts(tenant: Tenant) 
         "assignedLicenses": 0,
     }
     listed = tenant.admin.get("/api/products").json()["items"]
-    assert listed == [created]
+    assert listed == [{**created, "fulfils": ["visio"]}]
+
+
+def test_admins_see_which_requests_each_product_can_fulfil(tenant: Tenant) -> None:
+    # X2: B fulfils a request for A when B's plans include all of A's; A always fulfils A.
+    tenant.add_product("e3", name="E3", plans=["exchange", "teams"])
+    tenant.add_product("e5", name="E5", plans=["exchange", "teams", "bi"])
+    tenant.add_product("visio", name="Visio", plans=["visio"])
+    listed = {p["id"]: p for p in tenant.admin.get("/api/products").json()["items"]}
+    assert listed["e3"]["fulfils"] == ["e3"]
+    assert listed["e5"]["fulfils"] == ["e3", "e5"]
+    assert listed["visio"]["fulfils"] == ["visio"]
+    [item, *_] = tenant.user.get("/api/products").json()["items"]
+    assert "fulfils" not in item
 
 
 def test_users_see_products_without_licence_counts(tenant: Tenant) -> None:

@@ -16,9 +16,10 @@ from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueClient
 
 from shared import bootstrap
+from shared.adapters.email.acs import AcsEmailSender
+from shared.adapters.tables.store import TableStore
+from shared.bootstrap import build_email_sender
 from shared.config import Settings, load_settings
-from shared.email_senders import AcsEmailSender, build_email_sender
-from shared.table_store import TableRequestStore
 from tests.infra.bicep import body, module, the_resource
 
 CLIENT_ID = "7f3c2a91-5b0e-4d8a-9c61-2e4f8b1d0a37"
@@ -68,7 +69,7 @@ def settings() -> Settings:
 
 def _forget_cached_credentials() -> None:
     """Drop a credential bootstrap keeps per process, if it keeps one."""
-    for name in ("_credential", "_identity_credential"):
+    for name in ("credential", "_identity_credential"):
         cache_clear = getattr(getattr(bootstrap, name, None), "cache_clear", None)
         if cache_clear is not None:
             cache_clear()
@@ -95,13 +96,13 @@ def no_create(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Table and queue creation (network calls) recorded instead of sent."""
     created: list[str] = []
 
-    def ensure_tables(store: TableRequestStore) -> None:
+    def ensure_tables(store: TableStore) -> None:
         created.append("tables")
 
     def create_queue(queue: QueueClient, **_: Any) -> None:
         created.append(queue.url)
 
-    monkeypatch.setattr(TableRequestStore, "ensure_tables", ensure_tables)
+    monkeypatch.setattr(TableStore, "ensure_tables", ensure_tables)
     monkeypatch.setattr(QueueClient, "create_queue", create_queue)
     return created
 
@@ -121,7 +122,7 @@ def test_deployed_settings_load_as_entra_with_identity_storage(settings: Setting
 def test_credential_is_default_azure_credential_for_the_identity(
     settings: Settings, credentials: list[dict[str, Any]]
 ) -> None:
-    credential = bootstrap._credential(settings)
+    credential = bootstrap.credential(settings)
     assert isinstance(credential, azure.identity.DefaultAzureCredential)
     assert credentials == [{"managed_identity_client_id": CLIENT_ID}]
 
@@ -132,15 +133,18 @@ def test_store_uses_the_table_endpoint_and_the_identity(
     store = bootstrap.build_store(settings)
     assert no_create == ["tables"]
     assert credentials == [{"managed_identity_client_id": CLIENT_ID}]
-    for client, table in ((store._table, "licenserequests"), (store._tenants, "licensetenants")):
+    for client, table in (
+        (store.table, "licenserequests"),
+        (store.tenants.table, "licensetenants"),
+    ):
         assert client.table_name == table
         assert client.url == f"https://{ACCOUNT}.table.core.windows.net"
         assert isinstance(client.credential, azure.identity.DefaultAzureCredential)
         assert not isinstance(client.credential, str)  # never an account key
     service = TableServiceClient(
-        endpoint=settings.table_service_uri or "", credential=bootstrap._credential(settings)
+        endpoint=settings.table_service_uri or "", credential=bootstrap.credential(settings)
     )
-    assert service.url == store._table.url
+    assert service.url == store.table.url
 
 
 def test_queue_uses_the_queue_endpoint_and_the_identity(

@@ -1,4 +1,4 @@
-"""shared.telemetry: nothing (and no import) without a connection string; Entra ID with one."""
+"""shared.adapters.telemetry: no import without a connection string; Entra ID with one."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import azure.identity
 import azure.monitor.opentelemetry
 import pytest
 
-from shared import telemetry
-from shared.telemetry import TelemetryPlan, configure_telemetry, telemetry_plan
+from shared.adapters import telemetry
+from shared.adapters.telemetry import TelemetryPlan, configure_telemetry, telemetry_plan
+from shared.config import load_settings
 from tests.infra.test_identity_clients import CLIENT_ID, deployed_environment
 
 AAD_FOR_CLIENT = f"ClientId={CLIENT_ID};Authorization=AAD"
@@ -23,9 +24,11 @@ CONNECTION = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionE
 def test_without_connection_string_nothing_is_imported_or_configured() -> None:
     code = (
         "import sys\n"
-        "from shared.telemetry import configure_telemetry\n"
-        "assert configure_telemetry({}) is False\n"
-        "assert configure_telemetry({'APPLICATIONINSIGHTS_CONNECTION_STRING': ' '}) is False\n"
+        "from shared.adapters.telemetry import configure_telemetry\n"
+        "from shared.config import load_settings\n"
+        "assert configure_telemetry(load_settings({})) is False\n"
+        "blank = {'APPLICATIONINSIGHTS_CONNECTION_STRING': ' '}\n"
+        "assert configure_telemetry(load_settings(blank)) is False\n"
         "print([m for m in sys.modules if m.startswith(('azure', 'opentelemetry'))])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -74,7 +77,7 @@ def test_without_connection_string_nothing_is_imported_or_configured() -> None:
 def test_plan_follows_the_authentication_string(
     env: dict[str, str], plan: TelemetryPlan | None
 ) -> None:
-    assert telemetry_plan(env) == plan
+    assert telemetry_plan(load_settings(env)) == plan
 
 
 @pytest.fixture
@@ -102,20 +105,21 @@ def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
 def test_deployed_settings_export_with_the_managed_identity(fresh: dict[str, Any]) -> None:
     env = deployed_environment()
-    assert configure_telemetry(env) is True
+    assert configure_telemetry(load_settings(env)) is True
     [options] = fresh["configure"]
     assert options["connection_string"] == env["APPLICATIONINSIGHTS_CONNECTION_STRING"]
     assert fresh["credential"] == [{"client_id": CLIENT_ID}]
     assert type(options["credential"]).__name__ == "RecordingCredential"
     # Once per process: a second call changes nothing.
-    assert configure_telemetry(env) is True
+    assert configure_telemetry(load_settings(env)) is True
     assert len(fresh["configure"]) == 1
     for name in telemetry.NOISY_LOGGERS:
         assert logging.getLogger(name).level == logging.WARNING
 
 
 def test_without_authentication_string_no_credential_is_passed(fresh: dict[str, Any]) -> None:
-    assert configure_telemetry({"APPLICATIONINSIGHTS_CONNECTION_STRING": CONNECTION}) is True
+    settings = load_settings({"APPLICATIONINSIGHTS_CONNECTION_STRING": CONNECTION})
+    assert configure_telemetry(settings) is True
     assert fresh["configure"] == [{"connection_string": CONNECTION}]
     assert fresh["credential"] == []
 
@@ -124,12 +128,12 @@ def test_steps_aside_when_the_worker_configured_the_distro(
     fresh: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(telemetry, "_sdk_already_configured", lambda: True)
-    assert configure_telemetry(deployed_environment()) is True
+    assert configure_telemetry(load_settings(deployed_environment())) is True
     assert fresh["configure"] == []
 
 
 def test_sdk_detection_sees_no_provider_in_a_plain_process() -> None:
-    code = "from shared.telemetry import _sdk_already_configured as f; print(f())"
+    code = "from shared.adapters.telemetry import _sdk_already_configured as f; print(f())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -141,6 +145,6 @@ def test_a_failing_exporter_never_stops_the_app(
         raise ValueError("Invalid instrumentation key")
 
     monkeypatch.setattr(azure.monitor.opentelemetry, "configure_azure_monitor", broken)
-    assert configure_telemetry(deployed_environment()) is False
+    assert configure_telemetry(load_settings(deployed_environment())) is False
     assert "telemetry could not be configured" in caplog.text
     assert telemetry._configured is False

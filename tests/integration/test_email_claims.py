@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from shared import bootstrap
-from shared.email_senders import AcsEmailSender
-from shared.models import ApproveCommand
-from shared.notifications import (
+from shared.adapters.email.acs import AcsEmailSender
+from shared.app.notifications import (
     LEASE,
     ROUND,
     SEND_BUDGET,
@@ -22,7 +21,8 @@ from shared.notifications import (
     parse_message,
     queue_message,
 )
-from shared.ports import OutboxMessage, OutgoingEmail
+from shared.app.ports import OutboxMessage, OutgoingEmail
+from shared.domain.models import ApproveCommand
 from tests.integration.test_email_delivery import World
 from tests.integration.test_round_trips import Counter as WireCounter
 from tests.support.acs_stub import AcsStub
@@ -78,7 +78,7 @@ def test_a_decision_queues_its_row_etag_and_payload(azurite: Azurite) -> None:
     world = World(azurite, Recording())
     message = parse_message(_approved(world, ["alex@contoso.com"]).content)
     assert message is not None and message.etag and message.payload
-    row = world.app.store.get_outbox(world.tenant, message.key)
+    row = world.app.store.outbox.get_outbox(world.tenant, message.key)
     assert row is not None and row.etag == message.etag
     assert message.payload == row.value.payload
     world.worker.handle(queue_message(message), "m")  # leave no row for the relay to find
@@ -189,7 +189,7 @@ def test_no_round_starts_unless_the_lease_outlives_it(azurite: Azurite) -> None:
 
 
 def test_the_send_budget_covers_the_acs_clients_longest_send() -> None:
-    from shared.email_senders import _CLIENT_OPTIONS
+    from shared.adapters.email.acs import _CLIENT_OPTIONS
 
     longest = _CLIENT_OPTIONS["connection_timeout"] + _CLIENT_OPTIONS["read_timeout"]
     assert SEND_BUDGET.total_seconds() > longest

@@ -14,12 +14,20 @@ import pytest
 from azure.storage.queue import QueueClient
 
 from shared import bootstrap
-from shared.auth import Principal
-from shared.email_content import EmailRenderer
-from shared.email_senders import AcsEmailSender, OutboxDirSender
-from shared.models import ApproveCommand, DenyCommand, ProductPut, RequestCreate, RequestProcessPut
-from shared.notifications import NotificationWorker, QueueNotifier, queue_message
-from shared.ports import EmailSender, OutboxMessage
+from shared.adapters.email.acs import AcsEmailSender
+from shared.adapters.email.outbox_dir import OutboxDirSender
+from shared.adapters.queue_notifier import QueueNotifier
+from shared.app.email_rendering import EmailRenderer
+from shared.app.notifications import NotificationWorker, queue_message
+from shared.app.ports import EmailSender, OutboxMessage
+from shared.domain.identity import Principal
+from shared.domain.models import (
+    ApproveCommand,
+    DenyCommand,
+    ProductPut,
+    RequestCreate,
+    RequestProcessPut,
+)
 from tests.integration.conftest import settings_for
 from tests.support.acs_stub import AcsStub
 from tests.support.api import unique_tenant

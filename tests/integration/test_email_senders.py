@@ -22,16 +22,11 @@ from typing import Any
 
 import pytest
 
+from shared.adapters.email.acs import AcsEmailSender, operation_id_for
+from shared.adapters.email.outbox_dir import KEY_HEADER, OutboxDirSender, key_digest
+from shared.app.ports import EmailSendError, OutgoingEmail
+from shared.bootstrap import build_email_sender
 from shared.config import Settings, SettingsError
-from shared.email_senders import (
-    KEY_HEADER,
-    AcsEmailSender,
-    OutboxDirSender,
-    build_email_sender,
-    key_digest,
-    operation_id_for,
-)
-from shared.ports import EmailSendError, OutgoingEmail
 from tests.support.acs_stub import AcsStub
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -392,7 +387,7 @@ def test_build_refuses_acs_without_its_settings(settings: Settings, message: str
 
 def test_importing_the_senders_does_not_import_the_azure_sdks() -> None:
     code = (
-        "import sys, shared.email_senders; "
+        "import sys, shared.adapters.email.acs, shared.adapters.email.outbox_dir; "
         "print(sorted(m for m in sys.modules if m.startswith(('azure.', 'requests'))))"
     )
     out = subprocess.run(

@@ -25,18 +25,18 @@ from typing import Any
 import pytest
 
 from shared import bootstrap
-from shared.auth import Principal
+from shared.app.email_rendering import EmailRenderer
+from shared.app.notifications import queue_message
+from shared.app.ports import OutboxMessage
 from shared.config import load_settings
-from shared.email_content import EmailRenderer
-from shared.models import (
+from shared.domain.identity import Principal
+from shared.domain.models import (
     ApproveCommand,
     DenyCommand,
     ProductPut,
     RequestCreate,
     RequestProcessPut,
 )
-from shared.notifications import queue_message
-from shared.ports import OutboxMessage
 from tests.support.azurite import Azurite
 from tests.support.clock import FrozenClock
 

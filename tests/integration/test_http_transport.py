@@ -19,9 +19,10 @@ from azure.core.exceptions import (
 from azure.core.pipeline.transport import HttpRequest as LegacyHttpRequest
 from azure.core.rest import HttpRequest
 
-from shared import bootstrap, http_transport
+from shared import bootstrap
+from shared.adapters import http_transport
+from shared.adapters.http_transport import Urllib3Transport
 from shared.config import load_settings
-from shared.http_transport import Urllib3Transport
 from tests.support.azurite import free_port
 
 

@@ -9,10 +9,10 @@ import pytest
 from azure.data.tables import TableClient
 
 from shared import bootstrap
-from shared.auth import Principal
+from shared.adapters.queue_notifier import QueueNotifier
 from shared.config import SettingsError, load_settings
-from shared.models import ApproveCommand, ProductPut, RequestCreate, RequestProcessPut
-from shared.notifications import QueueNotifier
+from shared.domain.identity import Principal
+from shared.domain.models import ApproveCommand, ProductPut, RequestCreate, RequestProcessPut
 from tests.integration.conftest import settings_for
 from tests.support.api import unique_tenant
 from tests.support.azurite import Azurite
@@ -34,7 +34,7 @@ class Scene:
         self.app = bootstrap.build(
             self.settings, clock=self.clock, notifier=QueueNotifier(NoQueue())
         )
-        self.table: TableClient = self.app.store._table  # noqa: SLF001 - inspecting raw rows
+        self.table: TableClient = self.app.store.table
 
     def tenant(self, notify: bool = False) -> tuple[Principal, Principal]:
         tid = unique_tenant()
@@ -132,7 +132,7 @@ def test_an_interrupted_sweep_is_finished_by_the_next_one(scene: Scene) -> None:
         scene.app.service.approve(admin, request_id, ApproveCommand())
     scene.clock.advance(timedelta(days=31))
     cutoff = scene.clock.now() - timedelta(days=30)
-    store = scene.app.store
+    store = scene.app.store.purge
 
     # The first run dies after one page of two requests ...
     assert store.purge_expired(admin.tenant_id, cutoff, page_size=2, max_pages=1) == 2

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from shared import bootstrap
-from shared.auth import Principal
-from shared.models import ApproveCommand, DenyCommand, ProductPut, RequestCreate
+from shared.app.queries import ListQuery
+from shared.domain.identity import Principal
+from shared.domain.models import ApproveCommand, DenyCommand, ProductPut, RequestCreate
 from tests.integration.conftest import settings_for
 from tests.support.api import unique_tenant
 from tests.support.azurite import Azurite
@@ -62,7 +63,7 @@ def test_each_operation_stays_within_its_round_trip_budget(
     service.get_request(admin, made.id)
     assert len(counter.take()) == 1, "get: one point read"
 
-    service.list_requests(admin, "pending", None, None)
+    service.list_requests(admin, ListQuery(limit=50, view="pending"))
     assert len(counter.take()) == 2, "list: settings + one page query"
 
     service.approve(admin, made.id, ApproveCommand())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shared import bootstrap
+from shared.adapters.tables.store import TableStore
 from shared.config import load_settings
-from shared.table_store import TableRequestStore
 from tests.support.api import token
 from tests.support.azurite import ACCOUNT, KEY, free_port
 from tests.support.inprocess import call
@@ -21,11 +21,11 @@ def storage_down() -> object:
         f"QueueEndpoint=http://127.0.0.1:{port}/{ACCOUNT};"
     )
     settings = load_settings({"AzureWebJobsStorage": connection})
-    from shared.notifications import QueueNotifier
+    from shared.adapters.queue_notifier import QueueNotifier
 
     # The app's own client builders: the outage goes through the transport it runs on.
     service = bootstrap.table_service(settings, retry_total=0)
-    store = TableRequestStore(service.get_table_client("t"), service.get_table_client("u"))
+    store = TableStore(service.get_table_client("t"), service.get_table_client("u"))
     queue = bootstrap.queue_client(settings, "q", retry_total=0)
     bootstrap.override(bootstrap.build(settings, store=store, notifier=QueueNotifier(queue)))
     yield

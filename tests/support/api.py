@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from shared.auth import mint_dev_token
+from shared.adapters.auth import mint_dev_token
 from shared.config import DEV_JWT_SECRET_DEFAULT
 
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from shared.auth import (
+from shared.adapters.auth import (
     GLOBAL_ADMIN_ROLE_ID,
     DevTokenVerifier,
     EntraTokenVerifier,
@@ -30,7 +30,7 @@ from shared.auth import (
     principal_from_header,
 )
 from shared.config import Settings
-from shared.errors import AuthUnavailable, Unauthorized
+from shared.domain.errors import AuthUnavailable, Unauthorized
 from tests.support.azurite import free_port
 
 SECRET = "unit-test-dev-secret-0123456789abcdef0123456789"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from shared.cursors import CursorCodec
-from shared.errors import InvalidRequest
-from shared.ids import is_request_id, key_part, new_request_id, time_key
-from shared.models import ApproveCommand, RequestCreate, RequestProcessPut
+from shared.adapters.tables.keys import key_part
+from shared.app.cursors import CursorCodec
+from shared.domain.errors import InvalidRequest
+from shared.domain.ids import is_request_id, new_request_id, time_key
+from shared.domain.models import ApproveCommand, RequestCreate, RequestProcessPut
 from tests.support.clock import FrozenClock
 
 

@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared import rules
-from shared.auth import Principal
-from shared.errors import (
+from shared.domain import rules
+from shared.domain.errors import (
     AlreadyDecided,
     Forbidden,
     InsufficientLicenses,
@@ -21,7 +20,8 @@ from shared.errors import (
     NoUsersLeft,
     UnknownUser,
 )
-from shared.models import (
+from shared.domain.identity import Principal
+from shared.domain.models import (
     ApproveCommand,
     LicenseRequest,
     Person,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jwt
 
-from shared.auth import DevTokenVerifier
+from shared.adapters.auth import DevTokenVerifier
 from shared.config import DEV_JWT_SECRET_DEFAULT
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,8 +1,9 @@
 // Admin: products with licences total / assigned / available, self-service, edit (X1).
 
 import { badge, clear, field, h, messageBar, uid } from "../dom.js";
+import { errorText } from "../errors.js";
 import { formatNumber, t } from "../i18n.js";
-import { ApiError } from "../api.js";
+import { freeLicences } from "../widgets.js";
 
 export async function renderProducts(ctx, notice = null) {
   const { main } = ctx;
@@ -24,7 +25,7 @@ export async function renderProducts(ctx, notice = null) {
   const rows = products.map((product) => {
     const edit = h("button", { type: "button", class: "btn btn--subtle btn--small", "aria-label": t("products.editLabel", { name: product.name }) }, h("span", { class: "icon icon--edit", "aria-hidden": "true" }), t("products.edit"));
     edit.addEventListener("click", () => openEditor(ctx, product, edit));
-    const available = Math.max(product.totalLicenses - product.assignedLicenses, 0);
+    const available = freeLicences(product);
     return h(
       "tr",
       { dataset: { product: product.id } },
@@ -116,8 +117,7 @@ function openEditor(ctx, product, opener) {
       await renderProducts(ctx);
       ctx.main.querySelector(`tr[data-product="${CSS.escape(product.id)}"] button`)?.focus();
     } catch (error) {
-      const detail = error instanceof ApiError ? error.problem.detail || error.message : String(error);
-      alert.append(messageBar("error", t("error.generic", { detail })));
+      alert.append(messageBar("error", errorText(error)));
       save.disabled = false;
     }
   });

@@ -1,10 +1,10 @@
 // Requesters: the products they can request and the request form (R1, R2, R6),
 // and "My requests" with per-user outcomes (X4).
 
-import { ApiError } from "../api.js";
 import { clear, field, h, messageBar, uid } from "../dom.js";
+import { errorText, hasCode } from "../errors.js";
 import { formatDate, t } from "../i18n.js";
-import { outcomeBadge, statusBadge } from "./requests.js";
+import { outcomeBadge, statusBadge } from "../widgets.js";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -162,12 +162,11 @@ function requestForm(ctx, product) {
       ctx.navigate("#/my");
     } catch (error) {
       submit.disabled = false;
-      if (error instanceof ApiError && error.code === "own_request_process") {
+      if (hasCode(error, "own_request_process")) {
         form.replaceWith(ownProcessNotice(error.problem));
         return;
       }
-      const detail = error instanceof ApiError ? error.problem.detail || error.message : String(error);
-      alert.append(messageBar("error", error?.code === "network" ? t("error.network") : t("error.generic", { detail })));
+      alert.append(messageBar("error", errorText(error)));
       alert.focus();
     }
   });

@@ -10,7 +10,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from shared.ports import OutgoingEmail
+from shared.app.ports import OutgoingEmail
 
 TEMPLATES = Path(__file__).with_name("email_templates")
 KINDS = ("approved", "already_licensed", "not_assigned", "denied", "new_request")
@@ -32,9 +32,9 @@ def load_templates(language: str, directory: Path = TEMPLATES) -> dict[str, dict
     return {k: dict(v) for k, v in data.items()}
 
 
-def email_key(tenant: str, outbox_key: str, recipient: str) -> str:
+def email_key(tenant: str, notice_id: str, recipient: str) -> str:
     """Identifies one email of one notice: the unit that is never sent twice."""
-    return f"{tenant}/{outbox_key}/{recipient.lower()}"
+    return f"{tenant}/{notice_id}/{recipient.lower()}"
 
 
 class EmailRenderer:
@@ -64,18 +64,18 @@ class EmailRenderer:
         return str(self._t["labels"].get(outcome, outcome))
 
     def render(
-        self, tenant: str, outbox_key: str, payload: Mapping[str, Any]
+        self, tenant: str, notice_id: str, payload: Mapping[str, Any]
     ) -> list[OutgoingEmail]:
         """Every email a notice asks for, in a stable order."""
         if payload.get("kind") == "submitted":
-            return self._new_request(tenant, outbox_key, payload)
-        return self._decision(tenant, outbox_key, payload)
+            return self._new_request(tenant, notice_id, payload)
+        return self._decision(tenant, notice_id, payload)
 
     @staticmethod
     def _escaped(values: Mapping[str, str]) -> dict[str, str]:
         return {k: html.escape(v) for k, v in values.items()}
 
-    def _decision(self, tenant: str, outbox_key: str, p: Mapping[str, Any]) -> list[OutgoingEmail]:
+    def _decision(self, tenant: str, notice_id: str, p: Mapping[str, Any]) -> list[OutgoingEmail]:
         requester = str(p["requester"]["email"]).lower()
         users = list(p["users"])
         disabled = ", ".join(p.get("disabledServicePlans") or [])
@@ -136,13 +136,13 @@ class EmailRenderer:
                     subject=subject,
                     text=text,
                     html=page,
-                    key=email_key(tenant, outbox_key, email),
+                    key=email_key(tenant, notice_id, email),
                 )
             )
         return emails
 
     def _new_request(
-        self, tenant: str, outbox_key: str, p: Mapping[str, Any]
+        self, tenant: str, notice_id: str, p: Mapping[str, Any]
     ) -> list[OutgoingEmail]:
         users = list(p["users"])
         requester = p["requester"]
@@ -170,7 +170,7 @@ class EmailRenderer:
                 subject=subject,
                 text=text,
                 html=page,
-                key=email_key(tenant, outbox_key, r),
+                key=email_key(tenant, notice_id, r),
             )
             for r in p.get("recipients", [])
         ]

@@ -47,12 +47,6 @@ class NotFound(AppError):
     title = "Not found"
 
 
-class MethodNotAllowed(AppError):
-    status = 405
-    code = "method_not_allowed"
-    title = "Method not allowed"
-
-
 class AlreadyDecided(AppError):
     status = 409
     code = "already_decided"
@@ -81,12 +75,6 @@ class SelfServiceAllowed(AppError):
     status = 409
     code = "self_service_allowed"
     title = "Self-service purchase is allowed for this product"
-
-
-class Conflict(AppError):
-    status = 409
-    code = "conflict"
-    title = "Conflicting change"
 
 
 class PayloadTooLarge(AppError):

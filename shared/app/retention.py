@@ -4,21 +4,12 @@ removes them from storage, at a cost that grows with what expired, not with the 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import timedelta
 
-from shared import rules
-from shared.ports import Clock
+from shared.app.ports import Clock, PurgeStore
+from shared.domain import rules
 
 log = logging.getLogger(__name__)
-
-
-class PurgeStore(Protocol):
-    """What the sweep needs from storage."""
-
-    def known_tenants(self) -> list[str]: ...
-
-    def purge_expired(self, tenant: str, created_up_to: datetime) -> int: ...
 
 
 class RetentionSweeper:

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 
-from shared.errors import InvalidRequest
+from shared.domain.errors import InvalidRequest
 
 
 class CursorCodec:

@@ -1,13 +1,21 @@
-"""The ports services depend on. Adapters implement them; tests hand real or fake ones."""
+"""The ports the use cases depend on. Adapters implement them; tests hand real or fake ones."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from shared.models import LicenseRequest, ListView, Page, Product, RequestProcess, RequestSummary
+from shared.domain.models import (
+    LicenseRequest,
+    ListView,
+    Page,
+    Product,
+    RequestProcess,
+    RequestSummary,
+)
+from shared.domain.notices import Notice
 
 T = TypeVar("T")
 
@@ -47,21 +55,6 @@ class DecisionContext:
 
     request: Versioned[LicenseRequest] | None
     catalogue: dict[str, Versioned[Product]]
-
-
-@dataclass(frozen=True)
-class Notice:
-    """An email-worthy event written in the same transaction as its cause (outbox row)."""
-
-    kind: Literal["decision", "submitted"]
-    request_id: str
-    payload: dict[str, object]
-    created_at: datetime
-
-    @property
-    def outbox_key(self) -> str:
-        """The RowKey of its outbox row, in its tenant's partition."""
-        return f"O|{self.request_id}|{self.kind}"
 
 
 @dataclass(frozen=True)
@@ -234,6 +227,14 @@ class OutboxStore(Protocol):
         """Save relay bookkeeping at `etag` and return the new etag; StoreConflict when it moved."""
 
     def known_tenants(self) -> list[str]: ...
+
+
+class PurgeStore(Protocol):
+    """What the retention sweep needs from storage."""
+
+    def known_tenants(self) -> list[str]: ...
+
+    def purge_expired(self, tenant: str, created_up_to: datetime) -> int: ...
 
 
 class Notifier(Protocol):

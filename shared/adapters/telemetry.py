@@ -25,17 +25,13 @@ and counts there, never tokens, email addresses or email bodies.
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger(__name__)
+from shared.config import Settings
 
-CONNECTION_STRING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
-AUTHENTICATION_STRING = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"
-STORAGE_CLIENT_ID = "AzureWebJobsStorage__clientId"
+log = logging.getLogger(__name__)
 
 # Loggers that speak on every HTTP call and token fetch at INFO: kept to warnings once
 # telemetry is exported, so Application Insights holds the app's records, not the SDKs'.
@@ -47,21 +43,21 @@ _configured = False
 
 @dataclass(frozen=True)
 class TelemetryPlan:
-    """What `configure_telemetry` does with an environment."""
+    """What `configure_telemetry` does with the settings."""
 
     connection_string: str
     entra_auth: bool
     client_id: str | None
 
 
-def telemetry_plan(env: Mapping[str, str]) -> TelemetryPlan | None:
-    """The telemetry this environment asks for, or None when it asks for none."""
-    connection = (env.get(CONNECTION_STRING) or "").strip()
+def telemetry_plan(settings: Settings) -> TelemetryPlan | None:
+    """The telemetry these settings ask for, or None when they ask for none."""
+    connection = settings.appinsights_connection_string
     if not connection:
         return None
-    auth = _parse_pairs(env.get(AUTHENTICATION_STRING) or "")
+    auth = _parse_pairs(settings.appinsights_authentication_string or "")
     entra = auth.get("authorization", "").upper() == "AAD"
-    client_id = (auth.get("clientid") or env.get(STORAGE_CLIENT_ID) or "").strip() or None
+    client_id = (auth.get("clientid") or settings.managed_identity_client_id or "").strip() or None
     return TelemetryPlan(connection, entra, client_id if entra else None)
 
 
@@ -70,15 +66,15 @@ def _parse_pairs(raw: str) -> dict[str, str]:
     return {key.strip().lower(): value.strip() for key, value in pairs}
 
 
-def configure_telemetry(env: Mapping[str, str] | None = None) -> bool:
+def configure_telemetry(settings: Settings) -> bool:
     """Export logs, traces and metrics to Application Insights when configured.
 
     Returns True when telemetry is exported (set up by this call, an earlier one, or the
-    Functions worker); False when the environment asks for none, or when setting it up
+    Functions worker); False when the settings ask for none, or when setting it up
     failed (logged: telemetry never keeps the app from starting). Safe to call repeatedly.
     """
     global _configured
-    plan = telemetry_plan(os.environ if env is None else env)
+    plan = telemetry_plan(settings)
     if plan is None:
         return False
     with _lock:

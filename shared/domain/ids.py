@@ -1,4 +1,4 @@
-"""Request ids and storage-key helpers.
+"""Request ids.
 
 A request id is 13 digits of inverted creation milliseconds followed by 6 random
 characters. Inverted time makes Table Storage's ascending RowKey order newest first,
@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 _MAX_MS = 10**13 - 1
 _ALPHABET = "0123456789abcdefghijklmnopqrstuv"
@@ -41,8 +40,3 @@ def new_request_id(created_at: datetime) -> str:
 def is_request_id(value: str) -> bool:
     """Ids are checked before they reach storage: a bad one is simply not found."""
     return bool(_REQUEST_ID.fullmatch(value))
-
-
-def key_part(value: str) -> str:
-    """A user-supplied value made safe inside a RowKey (no / \\ # ? | or control chars)."""
-    return quote(value.lower(), safe="@.+-_")

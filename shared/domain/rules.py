@@ -9,8 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.auth import Principal
-from shared.errors import (
+from shared.domain.errors import (
     AlreadyDecided,
     Forbidden,
     InsufficientLicenses,
@@ -21,7 +20,8 @@ from shared.errors import (
     NoUsersLeft,
     UnknownUser,
 )
-from shared.models import (
+from shared.domain.identity import Principal
+from shared.domain.models import (
     ApproveCommand,
     Decision,
     LicenseRequest,
@@ -83,6 +83,11 @@ def fulfilling_products(catalogue: Iterable[Product], requested: Product) -> lis
     """The products an admin may choose from in R10, the requested one first."""
     matches = [p for p in catalogue if fulfils(p, requested)]
     return sorted(matches, key=lambda p: (p.id != requested.id, p.name.lower(), p.id))
+
+
+def fulfilled_by(candidate: Product, catalogue: Iterable[Product]) -> list[str]:
+    """X2: the ids of the products whose requests `candidate` can satisfy, itself included."""
+    return sorted(p.id for p in catalogue if fulfils(candidate, p))
 
 
 def check_total_licenses(total: int, assigned: int) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -25,10 +24,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from shared.config import Settings
-from shared.errors import AuthUnavailable, Unauthorized
-
-GLOBAL_ADMIN_ROLE_ID = "62e90394-69f5-4237-9190-012177145e10"
-"""Directory role template id of Global Administrator (`wids` claim)."""
+from shared.domain.errors import AuthUnavailable, Unauthorized
+from shared.domain.identity import GLOBAL_ADMIN_ROLE_ID, Principal
 
 DEV_ISSUER = "license-requests-dev"
 DEV_AUDIENCE = "license-requests-dev"
@@ -46,17 +43,6 @@ _USER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _GUID_RE = re.compile(
     r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 )
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller, as asserted by a verified token."""
-
-    tenant_id: str
-    user_id: str
-    name: str
-    email: str
-    is_global_admin: bool
 
 
 class TokenVerifier(Protocol):

@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.email_content import EmailRenderer
-from shared.ports import (
+from shared.app.email_rendering import EmailRenderer
+from shared.app.ports import (
     Clock,
     EmailSender,
     EmailSendError,
@@ -36,6 +36,7 @@ from shared.ports import (
     OutgoingEmail,
     StoreConflict,
 )
+from shared.domain.notices import is_notice_id
 
 log = logging.getLogger(__name__)
 
@@ -69,22 +70,12 @@ def parse_message(body: str) -> OutboxMessage | None:
         tenant, key = data["tenant"], data["outbox"]
     except (ValueError, KeyError, TypeError):
         return None
-    if not (isinstance(tenant, str) and isinstance(key, str) and key.startswith("O|")):
+    if not (isinstance(tenant, str) and isinstance(key, str) and is_notice_id(key)):
         return None
     etag, payload = data.get("etag"), data.get("payload")
     if not (isinstance(etag, str) and isinstance(payload, dict)):
         etag, payload = None, None  # read the row instead
     return OutboxMessage(tenant, key, etag, payload)
-
-
-class QueueNotifier:
-    """Notifier on an Azure Storage queue (the client must encode messages as base64)."""
-
-    def __init__(self, queue: object) -> None:
-        self._queue = queue
-
-    def publish(self, message: OutboxMessage) -> None:
-        self._queue.send_message(queue_message(message))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,66 @@
+"""The entrypoints' one way to the application: the composition root, imported lazily.
+
+The Functions host imports function_app to index the functions; the application's
+heavier modules (pydantic models, JWT, storage SDKs) load on the first invocation,
+here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.lazy import lazy_import
+
+if TYPE_CHECKING:
+    from shared import bootstrap
+    from shared.adapters import auth
+    from shared.app import queries
+    from shared.app.notifications import NotificationWorker, OutboxRelay
+    from shared.app.retention import RetentionSweeper
+    from shared.app.service import LicenseService
+    from shared.config import Settings
+    from shared.domain import models
+    from shared.domain.identity import Principal
+else:
+    auth = lazy_import("shared.adapters.auth")
+    bootstrap = lazy_import("shared.bootstrap")
+    models = lazy_import("shared.domain.models")
+    queries = lazy_import("shared.app.queries")
+
+__all__ = ["models", "queries"]
+
+
+def service() -> LicenseService:
+    """The use cases."""
+    return bootstrap.container().service
+
+
+def settings() -> Settings:
+    """The validated settings."""
+    return bootstrap.container().settings
+
+
+def authenticate(authorization: str | None) -> Principal:
+    """The caller an `Authorization: Bearer` header speaks for (401 otherwise)."""
+    return auth.principal_from_header(bootstrap.container().verifier, authorization)
+
+
+def mint_dev_token(tenant: str, email: str, name: str | None, admin: bool) -> str:
+    """A dev token signed with the configured DEV_JWT_SECRET."""
+    secret = bootstrap.container().settings.dev_jwt_secret
+    return auth.mint_dev_token(secret, tenant, email, name=name, admin=admin)
+
+
+def email_worker() -> NotificationWorker:
+    """The queue-triggered email worker."""
+    return bootstrap.container().worker()
+
+
+def outbox_relay() -> OutboxRelay:
+    """The outbox relay timer's work."""
+    return bootstrap.container().relay()
+
+
+def retention_sweep() -> RetentionSweeper:
+    """The retention timer's work."""
+    return bootstrap.container().retention()

@@ -1,0 +1,157 @@
+"""What every table store shares: error mapping, parameterised queries and writes.
+
+Filters are module constants with `@name` parameters; values never become OData text.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
+from typing import Any, ParamSpec, TypeVar, cast
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.data.tables import TableClient, TableTransactionError, UpdateMode
+
+from shared.adapters.tables.codec import Entity
+from shared.app.ports import StoreConflict
+from shared.domain.errors import StorageUnavailable
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Operation = tuple[Any, ...]
+
+# Azure allows at most 15 comparisons in one $filter; the PartitionKey test is one.
+MAX_KEYS_PER_QUERY = 14
+MAX_BATCH = 100  # operations in one entity-group transaction
+_UNAVAILABLE_STATUSES = {408, 429, 500, 502, 503, 504}
+_RANGE = "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high"
+
+
+def storage_call(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn an unreachable or failing storage service into a 503 with Retry-After."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except (ServiceRequestError, ServiceResponseError) as exc:
+            raise StorageUnavailable("Storage cannot be reached; try again shortly.") from exc
+        except HttpResponseError as exc:
+            if isinstance(exc, TableTransactionError | StoreConflict):
+                raise
+            if exc.status_code in _UNAVAILABLE_STATUSES:
+                raise StorageUnavailable("Storage is busy or failing; try again shortly.") from exc
+            raise
+
+    return wrapper
+
+
+def if_match(etag: str) -> dict[str, Any]:
+    """Keyword arguments making a write conditional on `etag`."""
+    return {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+
+
+class TableBase:
+    """One table client and the query and write helpers the stores share."""
+
+    def __init__(self, table: TableClient) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> TableClient:
+        """The SDK client (for tools that inspect raw rows)."""
+        return self._table
+
+    def _query(self, filter_: str, parameters: dict[str, Any], **kwargs: Any) -> Iterator[Entity]:
+        return cast(
+            Iterator[Entity],
+            iter(self._table.query_entities(filter_, parameters=parameters, **kwargs)),
+        )
+
+    def _get(self, tenant: str, row_key: str) -> Entity | None:
+        try:
+            return cast(Entity, self._table.get_entity(tenant, row_key))
+        except ResourceNotFoundError:
+            return None
+
+    def _rows_of_kind(
+        self,
+        tenant: str,
+        kind: str,
+        where: str = "",
+        params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[Entity]:
+        """The rows whose RowKey starts with `kind|` (a range query), filtered by `where`.
+
+        `where` is always a constant of an adapter module; values go in `params`.
+        """
+        return self._query(
+            _RANGE + where,
+            {"pk": tenant, "low": f"{kind}|", "high": f"{kind}}}", **(params or {})},
+            **kwargs,
+        )
+
+    def _point_query(self, tenant: str, keys: Sequence[str]) -> list[Entity]:
+        """Read several rows of one partition in one round trip per 14 keys."""
+        found: list[Entity] = []
+        for start in range(0, len(keys), MAX_KEYS_PER_QUERY):
+            chunk = keys[start : start + MAX_KEYS_PER_QUERY]
+            params: dict[str, Any] = {"pk": tenant}
+            clauses = []
+            for i, key in enumerate(chunk):
+                params[f"k{i}"] = key
+                clauses.append(f"RowKey eq @k{i}")
+            found.extend(self._query(f"PartitionKey eq @pk and ( {' or '.join(clauses)} )", params))
+        return found
+
+    def _range(
+        self,
+        tenant: str,
+        low: str,
+        high: str,
+        limit: int,
+        *,
+        where: str = "",
+        params: dict[str, Any] | None = None,
+        inclusive_low: bool = False,
+        **kwargs: Any,
+    ) -> list[Entity]:
+        """Up to `limit` rows with low < RowKey < high (low <= with `inclusive_low`)."""
+        query = _RANGE.replace("gt @low", "ge @low") if inclusive_low else _RANGE
+        rows = self._query(
+            query + where,
+            {"pk": tenant, "low": low, "high": high, **(params or {})},
+            results_per_page=min(limit, 1000),
+            **kwargs,
+        )
+        return list(islice(rows, limit))
+
+    def _write(
+        self, entity: Entity, etag: str | None, mode: UpdateMode = UpdateMode.REPLACE
+    ) -> str:
+        """Create (etag None) or update at `etag`, returning the new etag; StoreConflict when
+        someone else won."""
+        try:
+            if etag is None:
+                written = self._table.create_entity(entity)
+            else:
+                written = self._table.update_entity(entity, mode=mode, **if_match(etag))
+        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError) as exc:
+            raise StoreConflict(str(exc)) from exc
+        return str(written["etag"])
+
+    def _submit(self, operations: list[Operation]) -> str | None:
+        """Commit one transaction; the etag of its last row, unless that one was deleted."""
+        results = self._table.submit_transaction(operations)
+        etag = results[-1].get("etag") if results else None
+        return str(etag) if etag else None

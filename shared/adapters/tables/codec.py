@@ -1,0 +1,293 @@
+"""Rows <-> models: the properties each kind of row stores, decided here.
+
+Stored rows are not the API's wire format: the property names and the JSON inside
+them are spelled out below, so a change to an API model never silently changes what
+is stored (a golden test pins the bytes). JSON is compact UTF-8; times inside JSON
+are ISO 8601 with `Z`; times as properties are DateTime.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from shared.adapters.tables import keys
+from shared.app.ports import OutboxRow
+from shared.domain.models import (
+    Decision,
+    LicenseRequest,
+    Person,
+    Product,
+    RequestProcess,
+    RequestSummary,
+    RequestUser,
+    ServicePlan,
+)
+from shared.domain.notices import Notice
+
+Entity = dict[str, Any]
+
+
+def dump(value: Any) -> str:
+    """Compact JSON, as every JSON property is stored."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# ---- pieces of JSON ------------------------------------------------------------------------
+
+
+def _person(person: Person | None) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    return {"id": person.id, "name": person.name, "email": person.email}
+
+
+def _person_from(data: Any) -> Person | None:
+    if data is None:
+        return None
+    return Person(id=data["id"], name=data["name"], email=data["email"])
+
+
+def _user(user: RequestUser) -> dict[str, Any]:
+    return {"email": user.email, "name": user.name, "outcome": user.outcome}
+
+
+def _decision(decision: Decision | None) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return {
+        "action": decision.action,
+        "decidedAt": _iso(decision.decided_at),
+        "decidedBy": _person(decision.decided_by),
+        "productId": decision.product_id,
+        "disabledServicePlans": list(decision.disabled_service_plans),
+        "message": decision.message,
+    }
+
+
+def _decision_from(data: Any) -> Decision | None:
+    if data is None:
+        return None
+    return Decision(
+        action=data["action"],
+        decided_at=data["decidedAt"],
+        decided_by=_person_from(data["decidedBy"]),
+        product_id=data.get("productId"),
+        disabled_service_plans=data.get("disabledServicePlans") or [],
+        message=data.get("message"),
+    )
+
+
+# ---- products ------------------------------------------------------------------------------
+
+
+def product_entity(tenant: str, product: Product) -> Entity:
+    """The product row, with its licence counters."""
+    updated_by = _person(product.updated_by)
+    return {
+        "PartitionKey": tenant,
+        "RowKey": keys.product_key(product.id),
+        "Name": product.name,
+        "SelfService": product.self_service_purchase,
+        "Plans": dump([{"id": p.id, "name": p.name} for p in product.service_plans]),
+        "Total": product.total_licenses,
+        "Assigned": product.assigned_licenses,
+        "UpdatedAt": product.updated_at,
+        "UpdatedBy": dump(updated_by) if updated_by else None,
+    }
+
+
+def product_from(entity: Entity) -> Product:
+    """The product a product row holds."""
+    updated_by = entity.get("UpdatedBy")
+    return Product(
+        id=entity["RowKey"][len(keys.PRODUCT) + 1 :],
+        name=entity["Name"],
+        self_service_purchase=entity["SelfService"],
+        service_plans=[
+            ServicePlan(id=p["id"], name=p["name"]) for p in json.loads(entity["Plans"])
+        ],
+        total_licenses=int(entity["Total"]),
+        assigned_licenses=int(entity["Assigned"]),
+        updated_at=entity.get("UpdatedAt"),
+        updated_by=_person_from(json.loads(updated_by)) if updated_by else None,
+    )
+
+
+def assigned_counter(tenant: str, product_id: str, assigned: int) -> Entity:
+    """The part of a product row an approval merges: its assigned count."""
+    return {"PartitionKey": tenant, "RowKey": keys.product_key(product_id), "Assigned": assigned}
+
+
+def assignment_entity(tenant: str, product_id: str, email: str, request: LicenseRequest) -> Entity:
+    """The row saying `email` holds the product, and from which decision."""
+    decision = request.decision
+    return {
+        "PartitionKey": tenant,
+        "RowKey": keys.assignment_key(product_id, email),
+        "Email": email,
+        "RequestId": request.id,
+        "AssignedAt": decision.decided_at if decision else None,
+        "DisabledPlans": dump(decision.disabled_service_plans if decision else []),
+    }
+
+
+# ---- the own request process ---------------------------------------------------------------
+
+
+def process_entity(tenant: str, process: RequestProcess) -> Entity:
+    """The settings row."""
+    data = {
+        "useOwnProcess": process.use_own_process,
+        "message": process.message,
+        "documentationUrl": process.documentation_url,
+        "updatedAt": _iso(process.updated_at),
+        "updatedBy": _person(process.updated_by),
+        "notifyAdmins": list(process.notify_admins),
+    }
+    return {"PartitionKey": tenant, "RowKey": keys.PROCESS_KEY, "Data": dump(data)}
+
+
+def process_from(entity: Entity) -> RequestProcess:
+    """The settings a settings row holds."""
+    data = json.loads(entity["Data"])
+    return RequestProcess(
+        use_own_process=data["useOwnProcess"],
+        message=data.get("message"),
+        documentation_url=data.get("documentationUrl"),
+        updated_at=data.get("updatedAt"),
+        updated_by=_person_from(data.get("updatedBy")),
+        notify_admins=data.get("notifyAdmins") or [],
+    )
+
+
+# ---- requests ------------------------------------------------------------------------------
+
+
+def request_rows(tenant: str, request: LicenseRequest) -> tuple[Entity, Entity]:
+    """The request row and its "my requests" copy, serialised once for both."""
+    # Users go in their own property: a string property holds at most 32K characters,
+    # and 51 users with long names would crowd the rest of the request out.
+    data = {
+        "id": request.id,
+        "productId": request.product_id,
+        "productName": request.product_name,
+        "requester": _person(request.requester),
+        "justification": request.justification,
+        "status": request.status,
+        "createdAt": _iso(request.created_at),
+        "expiresAt": _iso(request.expires_at),
+        "decision": _decision(request.decision),
+    }
+    row = {
+        "PartitionKey": tenant,
+        "RowKey": keys.request_key(request.id),
+        "Data": dump(data),
+        "Users": dump([_user(u) for u in request.users]),
+        "Status": request.status,
+        "RequesterId": request.requester.id,
+        "ProductId": request.product_id,
+    }
+    return row, {**row, "RowKey": keys.mine_key(request.requester.id, request.id)}
+
+
+def request_from(entity: Entity) -> LicenseRequest:
+    """The request a request row (or a "my requests" copy) holds."""
+    data = json.loads(entity["Data"])
+    return LicenseRequest(
+        id=data["id"],
+        product_id=data["productId"],
+        product_name=data["productName"],
+        requester=_person_from(data["requester"]),
+        users=[
+            RequestUser(email=u["email"], name=u.get("name"), outcome=u["outcome"])
+            for u in json.loads(entity["Users"])
+        ],
+        justification=data.get("justification"),
+        status=data["status"],
+        created_at=data["createdAt"],
+        expires_at=data["expiresAt"],
+        decision=_decision_from(data.get("decision")),
+    )
+
+
+def pending_entity(tenant: str, request: LicenseRequest) -> Entity:
+    """The pending list row: a summary copy of a pending request."""
+    data = {
+        "id": request.id,
+        "productId": request.product_id,
+        "productName": request.product_name,
+        "requester": _person(request.requester),
+        "userCount": len(request.users),
+        "createdAt": _iso(request.created_at),
+        "status": request.status,
+    }
+    return {"PartitionKey": tenant, "RowKey": keys.pending_key(request.id), "Data": dump(data)}
+
+
+def summary_from(entity: Entity) -> RequestSummary:
+    """The list row a pending row, or a request row, stands for."""
+    if "Users" in entity:  # a request row (the completed and all views read those)
+        return request_from(entity).summary()
+    data = json.loads(entity["Data"])
+    return RequestSummary(
+        id=data["id"],
+        product_id=data["productId"],
+        product_name=data["productName"],
+        requester=_person_from(data["requester"]),
+        user_count=data["userCount"],
+        created_at=data["createdAt"],
+        status=data["status"],
+    )
+
+
+def marker_entity(tenant: str, request: LicenseRequest) -> Entity:
+    """The marker saying this requester has this pending request for this product."""
+    return {
+        "PartitionKey": tenant,
+        "RowKey": keys.marker_key(request.product_id, request.requester.id),
+        "RequestId": request.id,
+    }
+
+
+# ---- outbox --------------------------------------------------------------------------------
+
+
+def outbox_entity(tenant: str, notice: Notice) -> Entity:
+    """A fresh outbox row: the notice to deliver, nothing delivered yet."""
+    return {
+        "PartitionKey": tenant,
+        "RowKey": notice.id,
+        "Payload": dump(notice.payload),
+        "CreatedAt": notice.created_at,
+        "Attempts": 0,
+    }
+
+
+def outbox_from(entity: Entity) -> OutboxRow:
+    """An outbox row and how far its delivery got."""
+    return OutboxRow(
+        key=entity["RowKey"],
+        payload=json.loads(entity["Payload"]),
+        created_at=entity["CreatedAt"],
+        attempts=int(entity.get("Attempts") or 0),
+        sent=tuple(json.loads(entity.get("Sent") or "[]")),
+        failed=tuple(json.loads(entity.get("Failed") or "[]")),
+        lease_owner=entity.get("LeaseOwner"),
+        lease_until=entity.get("LeaseUntil"),
+        relay_count=int(entity.get("RelayCount") or 0),
+        relayed_at=entity.get("RelayedAt"),
+    )
+
+
+def etag(entity: Any) -> str:
+    """The version a read entity carries."""
+    return str(entity.metadata["etag"])

@@ -1,0 +1,90 @@
+"""The RowKey scheme of the one table: which row of a tenant's partition holds what.
+
+One partition per tenant, so every row a decision touches can change in one
+entity-group transaction. The prefix names the row's kind:
+
+    P|{productId}                 product, with its licence counters
+    S|process                     own-request-process settings
+    R|{requestId}                 the request (ids sort newest first, see domain.ids)
+    L|pending|{requestId}         list row of a pending request (summary copy), removed on
+                                  decision: the pending view never reads decided history
+    M|{requesterId}|{requestId}   "my requests" row               (full copy)
+    D|{productId}|{requesterId}   marker: this user has a pending request for this product
+    A|{productId}|{email}         licence assignment (kept after the request expires)
+    O|{requestId}|{kind}          outbox row: a notice to deliver; its key is the notice id
+
+Because ids sort newest first and begin with the inverted creation time, "not expired"
+is an upper RowKey bound on every range: lists never read expired rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+
+from shared.domain.ids import time_key
+from shared.domain.notices import NOTICE_KINDS, notice_id
+
+PROCESS_KEY = "S|process"
+PRODUCT = "P"
+REQUEST = "R"
+PENDING = "L|pending"
+MINE = "M"
+MARKER = "D"
+ASSIGNMENT = "A"
+OUTBOX = "O"
+
+
+def key_part(value: str) -> str:
+    """A user-supplied value made safe inside a RowKey (no / \\ # ? | or control chars)."""
+    return quote(value.lower(), safe="@.+-_")
+
+
+def product_key(product_id: str) -> str:
+    """The product row."""
+    return f"{PRODUCT}|{product_id}"
+
+
+def request_key(request_id: str) -> str:
+    """The request row."""
+    return f"{REQUEST}|{request_id}"
+
+
+def pending_key(request_id: str) -> str:
+    """The pending list row of a request."""
+    return f"{PENDING}|{request_id}"
+
+
+def mine_key(requester_id: str, request_id: str) -> str:
+    """The requester's copy of a request."""
+    return f"{MINE}|{requester_id}|{request_id}"
+
+
+def mine_prefix(requester_id: str) -> str:
+    """Where a requester's copies start."""
+    return f"{MINE}|{requester_id}|"
+
+
+def marker_key(product_id: str, requester_id: str) -> str:
+    """The one-pending-request-per-user-and-product marker (X3)."""
+    return f"{MARKER}|{product_id}|{requester_id}"
+
+
+def assignment_key(product_id: str, email: str) -> str:
+    """The row saying `email` holds `product_id`."""
+    return f"{ASSIGNMENT}|{product_id}|{key_part(email)}"
+
+
+def outbox_keys(request_id: str) -> list[str]:
+    """The keys every notice of a request could have (its outbox rows)."""
+    return [notice_id(request_id, kind) for kind in NOTICE_KINDS]
+
+
+def request_id_of(row_key: str) -> str:
+    """The request id of a request row's key."""
+    return row_key[len(REQUEST) + 1 :]
+
+
+def expired_range(created_up_to: datetime) -> tuple[str, str]:
+    """[low, high) of the request rows created at or before the instant."""
+    return f"{REQUEST}|{time_key(created_up_to)}", f"{REQUEST}}}"

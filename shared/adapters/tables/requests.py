@@ -1,0 +1,267 @@
+"""RequestStore on the table: catalogue, settings, requests and decisions.
+
+A decision (request + licence counter + assignments + index rows + outbox row) commits
+as ONE entity-group transaction in the tenant's partition: all of it or none of it.
+The request row's ETag makes a decision happen once (X5); the product row's ETag keeps
+seats from being oversubscribed (X1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from azure.data.tables import TableClient, TableTransactionError, UpdateMode
+
+from shared.adapters.tables import codec, keys
+from shared.adapters.tables.base import Operation, TableBase, if_match, storage_call
+from shared.adapters.tables.codec import Entity
+from shared.adapters.tables.tenants import TenantRegistry
+from shared.app.ports import (
+    AlreadyAssigned,
+    ApprovalWrite,
+    DecisionContext,
+    DenialWrite,
+    NewRequestWrite,
+    PendingExists,
+    StaleProduct,
+    StaleRequest,
+    SubmitContext,
+    Versioned,
+)
+from shared.domain.ids import time_key
+from shared.domain.models import (
+    LicenseRequest,
+    ListView,
+    Page,
+    Product,
+    RequestProcess,
+    RequestSummary,
+)
+from shared.domain.notices import Notice
+
+# Parametrised once: pydantic rebuilds a generic model each time it is subscripted anew.
+_SummaryPage = Page[RequestSummary]
+_RequestPage = Page[LicenseRequest]
+_REPLACE = {"mode": UpdateMode.REPLACE}
+
+
+class TableRequestStore(TableBase):
+    """A tenant's catalogue, settings and requests, one partition per tenant."""
+
+    def __init__(self, table: TableClient, tenants: TenantRegistry) -> None:
+        super().__init__(table)
+        self._tenants = tenants
+
+    def register_tenant(self, tenant: str) -> None:
+        """Remember that the tenant exists (background work visits known tenants)."""
+        self._tenants.register(tenant)
+
+    # -- catalogue -------------------------------------------------------------------------
+
+    @storage_call
+    def list_products(self, tenant: str) -> list[Product]:
+        return [codec.product_from(r) for r in self._rows_of_kind(tenant, keys.PRODUCT)]
+
+    @storage_call
+    def get_product(self, tenant: str, product_id: str) -> Versioned[Product] | None:
+        entity = self._get(tenant, keys.product_key(product_id))
+        return Versioned(codec.product_from(entity), codec.etag(entity)) if entity else None
+
+    @storage_call
+    def save_product(self, tenant: str, product: Product, etag: str | None) -> None:
+        self._write(codec.product_entity(tenant, product), etag)
+
+    # -- settings --------------------------------------------------------------------------
+
+    @storage_call
+    def get_request_process(self, tenant: str) -> Versioned[RequestProcess] | None:
+        entity = self._get(tenant, keys.PROCESS_KEY)
+        return Versioned(codec.process_from(entity), codec.etag(entity)) if entity else None
+
+    @storage_call
+    def save_request_process(self, tenant: str, process: RequestProcess, etag: str | None) -> None:
+        self._write(codec.process_entity(tenant, process), etag)
+
+    # -- submit ----------------------------------------------------------------------------
+
+    @storage_call
+    def load_submit_context(self, tenant: str, product_id: str, requester_id: str) -> SubmitContext:
+        product_key = keys.product_key(product_id)
+        marker_key = keys.marker_key(product_id, requester_id)
+        rows = {
+            r["RowKey"]: r
+            for r in self._point_query(tenant, [keys.PROCESS_KEY, product_key, marker_key])
+        }
+        process = rows.get(keys.PROCESS_KEY)
+        product = rows.get(product_key)
+        pending = rows.get(marker_key)
+        return SubmitContext(
+            process=codec.process_from(process) if process else RequestProcess(),
+            product=codec.product_from(product) if product else None,
+            pending_id=pending["RequestId"] if pending else None,
+            pending_marker_etag=codec.etag(pending) if pending else None,
+        )
+
+    @storage_call
+    def create_request(self, tenant: str, write: NewRequestWrite) -> str | None:
+        req = write.request
+        marker = codec.marker_entity(tenant, req)
+        request_row, mine_row = codec.request_rows(tenant, req)
+        ops: list[Operation] = [
+            ("create", request_row),
+            ("create", codec.pending_entity(tenant, req)),
+            ("create", mine_row),
+            ("create", marker)
+            if write.replace_marker_etag is None
+            else ("update", marker, {**_REPLACE, **if_match(write.replace_marker_etag)}),
+        ]
+        if write.notice:
+            ops.append(("create", codec.outbox_entity(tenant, write.notice)))
+        try:
+            etag = self._submit(ops)
+        except TableTransactionError as exc:
+            if exc.index == 3:
+                raise PendingExists(str(exc)) from exc
+            raise
+        return etag if write.notice else None
+
+    # -- reads -----------------------------------------------------------------------------
+
+    @storage_call
+    def get_request(self, tenant: str, request_id: str) -> Versioned[LicenseRequest] | None:
+        entity = self._get(tenant, keys.request_key(request_id))
+        return Versioned(codec.request_from(entity), codec.etag(entity)) if entity else None
+
+    @storage_call
+    def load_decision_context(self, tenant: str, request_id: str) -> DecisionContext:
+        # The request and the whole (small) catalogue in one round trip: the product to
+        # assign may be any product that fulfils the requested one (R10, X2).
+        rows = self._query(
+            "PartitionKey eq @pk and ( RowKey eq @rk or ( RowKey gt @low and RowKey lt @high ) )",
+            {"pk": tenant, "rk": keys.request_key(request_id), "low": "P|", "high": "P}"},
+        )
+        request: Versioned[LicenseRequest] | None = None
+        catalogue: dict[str, Versioned[Product]] = {}
+        for row in rows:
+            if row["RowKey"].startswith(f"{keys.REQUEST}|"):
+                request = Versioned(codec.request_from(row), codec.etag(row))
+            else:
+                product = codec.product_from(row)
+                catalogue[product.id] = Versioned(product, codec.etag(row))
+        return DecisionContext(request=request, catalogue=catalogue)
+
+    @storage_call
+    def holders(self, tenant: str, product_id: str, emails: Sequence[str]) -> set[str]:
+        wanted = {keys.assignment_key(product_id, e): e.lower() for e in emails}
+        return {wanted[r["RowKey"]] for r in self._point_query(tenant, list(wanted))}
+
+    @storage_call
+    def list_requests(
+        self,
+        tenant: str,
+        view: ListView,
+        *,
+        created_after: datetime,
+        limit: int,
+        after_key: str | None,
+    ) -> Page[RequestSummary]:
+        # Pending requests have their own index rows; decided ones are read from the request
+        # rows, skipping the (few) pending ones server-side.
+        prefix = f"{keys.PENDING}|" if view == "pending" else f"{keys.REQUEST}|"
+        rows, next_key = self._page(
+            tenant, prefix, created_after, limit, after_key, only_decided=view == "completed"
+        )
+        return _SummaryPage(items=[codec.summary_from(r) for r in rows], next_key=next_key)
+
+    @storage_call
+    def list_user_requests(
+        self,
+        tenant: str,
+        user_id: str,
+        *,
+        created_after: datetime,
+        limit: int,
+        after_key: str | None,
+    ) -> Page[LicenseRequest]:
+        rows, next_key = self._page(
+            tenant, keys.mine_prefix(user_id), created_after, limit, after_key
+        )
+        return _RequestPage(items=[codec.request_from(r) for r in rows], next_key=next_key)
+
+    def _page(
+        self,
+        tenant: str,
+        prefix: str,
+        created_after: datetime,
+        limit: int,
+        after_key: str | None,
+        *,
+        only_decided: bool = False,
+    ) -> tuple[list[Entity], str | None]:
+        # Ids of requests created after the cutoff sort before its time key.
+        high = prefix + time_key(created_after)
+        low = prefix + after_key if after_key else prefix[:-1] + "|"
+        where, params = (
+            (" and Status ne @pending", {"pending": "pending"}) if only_decided else ("", {})
+        )
+        rows = self._range(tenant, low, high, limit + 1, where=where, params=params)
+        next_key = rows[limit - 1]["RowKey"][len(prefix) :] if len(rows) > limit else None
+        return rows[:limit], next_key
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def _decision_ops(
+        self, tenant: str, before: Versioned[LicenseRequest], after: LicenseRequest
+    ) -> list[Operation]:
+        """The rows every decision changes; the request's ETag makes it happen once (X5)."""
+        request_row, mine_row = codec.request_rows(tenant, after)
+        marker = keys.marker_key(after.product_id, after.requester.id)
+        return [
+            ("update", request_row, {**_REPLACE, **if_match(before.etag)}),
+            ("delete", {"PartitionKey": tenant, "RowKey": keys.pending_key(after.id)}),
+            ("update", mine_row, _REPLACE),
+            ("delete", {"PartitionKey": tenant, "RowKey": marker}),
+        ]
+
+    @storage_call
+    def commit_approval(self, tenant: str, write: ApprovalWrite) -> str | None:
+        ops = self._decision_ops(tenant, write.before, write.after)
+        product = write.product.value
+        counter_index = None
+        if write.assigned_emails:
+            counter_index = len(ops)
+            counter = codec.assigned_counter(
+                tenant, product.id, product.assigned_licenses + len(write.assigned_emails)
+            )
+            merge = {"mode": UpdateMode.MERGE, **if_match(write.product.etag)}
+            ops.append(("update", counter, merge))
+        first_assignment = len(ops)
+        for email in write.assigned_emails:
+            ops.append(("create", codec.assignment_entity(tenant, product.id, email, write.after)))
+        self._add_notice(ops, tenant, write.notice)
+        try:
+            etag = self._submit(ops)
+        except TableTransactionError as exc:
+            if counter_index is not None and exc.index == counter_index:
+                raise StaleProduct(str(exc)) from exc
+            if first_assignment <= exc.index < first_assignment + len(write.assigned_emails):
+                raise AlreadyAssigned(write.assigned_emails[exc.index - first_assignment]) from exc
+            raise StaleRequest(str(exc)) from exc
+        return etag if write.notice else None
+
+    @storage_call
+    def commit_denial(self, tenant: str, write: DenialWrite) -> str | None:
+        ops = self._decision_ops(tenant, write.before, write.after)
+        self._add_notice(ops, tenant, write.notice)
+        try:
+            etag = self._submit(ops)
+        except TableTransactionError as exc:
+            raise StaleRequest(str(exc)) from exc
+        return etag if write.notice else None
+
+    @staticmethod
+    def _add_notice(ops: list[Operation], tenant: str, notice: Notice | None) -> None:
+        # Last, so the transaction's result names the outbox row's etag.
+        if notice:
+            ops.append(("create", codec.outbox_entity(tenant, notice)))

@@ -1,0 +1,34 @@
+"""The tenants table: which tenants exist, for the background work that visits them."""
+
+from __future__ import annotations
+
+from azure.data.tables import TableClient, UpdateMode
+
+from shared.adapters.tables.base import storage_call
+
+
+class TenantRegistry:
+    """One row per tenant that ever set up a product or settings."""
+
+    def __init__(self, table: TableClient) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> TableClient:
+        """The SDK client."""
+        return self._table
+
+    @storage_call
+    def register(self, tenant: str) -> None:
+        """Remember the tenant (idempotent)."""
+        self._table.upsert_entity(
+            {"PartitionKey": "tenant", "RowKey": tenant}, mode=UpdateMode.MERGE
+        )
+
+    @storage_call
+    def known(self) -> list[str]:
+        """Every registered tenant."""
+        rows = self._table.query_entities(
+            "PartitionKey eq @pk", parameters={"pk": "tenant"}, select=["RowKey"]
+        )
+        return [str(r["RowKey"]) for r in rows]

@@ -1,0 +1,69 @@
+"""The tenant's product catalogue: list it, create or replace a product (X1, X2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.app.context import UseCaseContext
+from shared.domain import rules
+from shared.domain.errors import InvalidRequest
+from shared.domain.identity import Principal
+from shared.domain.models import Product, ProductPut, is_valid_id
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    """A product and the products whose requests it can satisfy (X2, itself included)."""
+
+    product: Product
+    fulfils: list[str]
+
+    def to_view(self, *, admin: bool) -> dict[str, object]:
+        """Admins see licence counts and what each product can stand in for."""
+        view = self.product.to_view(admin=admin)
+        if admin:
+            view["fulfils"] = self.fulfils
+        return view
+
+
+class Catalogue:
+    """Use cases of the product catalogue."""
+
+    def __init__(self, ctx: UseCaseContext) -> None:
+        self._ctx = ctx
+
+    def list_products(self, who: Principal) -> list[CatalogueItem]:
+        """Every product of the caller's tenant, by name."""
+        products = self._ctx.store.list_products(who.tenant_id)
+        return [
+            CatalogueItem(p, rules.fulfilled_by(p, products))
+            for p in sorted(products, key=lambda p: p.name.lower())
+        ]
+
+    def put_product(self, who: Principal, product_id: str, body: ProductPut) -> Product:
+        """Create or replace a product; its assigned count is kept (X1)."""
+        rules.require_admin(who)
+        if not is_valid_id(product_id):
+            raise InvalidRequest("productId must be 1-64 letters, digits, '.', '_' or '-'.")
+        store = self._ctx.store
+
+        def attempt(_: int) -> Product:
+            current = store.get_product(who.tenant_id, product_id)
+            assigned = current.value.assigned_licenses if current else 0
+            rules.check_total_licenses(body.total_licenses, assigned)
+            product = Product(
+                id=product_id,
+                name=body.name,
+                self_service_purchase=body.self_service_purchase,
+                service_plans=body.service_plans,
+                total_licenses=body.total_licenses,
+                assigned_licenses=assigned,
+                updated_at=self._ctx.now(),
+                updated_by=rules.person(who),
+            )
+            store.save_product(who.tenant_id, product, current.etag if current else None)
+            return product
+
+        product = self._ctx.retry(attempt)
+        store.register_tenant(who.tenant_id)
+        return product

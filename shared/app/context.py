@@ -1,0 +1,81 @@
+"""What every use case shares: its ports, the clock, retention and the retry loop."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from shared.app.ports import Clock, Notifier, OutboxMessage, RequestStore, Versioned
+from shared.app.retry import retry_on_conflict, too_busy
+from shared.domain import rules
+from shared.domain.errors import NotFound
+from shared.domain.identity import Principal
+from shared.domain.ids import is_request_id, truncate_to_millis
+from shared.domain.models import LicenseRequest
+from shared.domain.notices import Notice
+
+log = logging.getLogger("shared.app")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class UseCaseContext:
+    """The injected ports and settings of the use cases."""
+
+    store: RequestStore
+    clock: Clock
+    retention: timedelta
+    notifier: Notifier | None = None
+    # Runs independent reads side by side; None runs them one after the other.
+    executor: Executor | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+    def now(self) -> datetime:
+        """Now, at the millisecond precision ids and stored times use."""
+        return truncate_to_millis(self.clock.now())
+
+    def visible(self, request: LicenseRequest) -> bool:
+        """X8: an expired request does not exist, swept or not."""
+        return not rules.is_expired(request.created_at, self.clock.now(), self.retention)
+
+    def cutoff(self) -> datetime:
+        """Requests created at or before this instant are expired."""
+        return rules.retention_cutoff(self.clock.now(), self.retention)
+
+    def read_request(self, who: Principal, request_id: str) -> Versioned[LicenseRequest]:
+        """A visible request of the caller's tenant, or 404 (X7, X8)."""
+        found = is_request_id(request_id) and self.store.get_request(who.tenant_id, request_id)
+        if not found or not self.visible(found.value):
+            raise NotFound("No such request.")
+        return found
+
+    def retry(self, attempt: Callable[[int], T], give_up: Callable[[], Exception] = too_busy) -> T:
+        """`attempt` again after each lost race (see `retry_on_conflict`)."""
+        return retry_on_conflict(attempt, sleep=self.sleep, give_up=give_up)
+
+    def meanwhile(self, read: Callable[[], T]) -> Callable[[], T]:
+        """Start `read` now and return how to get its result: one round trip's wall time."""
+        if self.executor is None:
+            value = read()
+            return lambda: value
+        return self.executor.submit(read).result
+
+    def publish(self, tenant: str, notice: Notice | None, etag: str | None) -> None:
+        """Queue a committed notice; a failure is caught up by the outbox relay."""
+        if notice is None or self.notifier is None:
+            return
+        try:
+            self.notifier.publish(
+                OutboxMessage(tenant, notice.id, etag=etag, payload=notice.payload)
+            )
+        except Exception:  # delivery is retried by the outbox relay
+            log.warning(
+                "notice for %s not queued now; the relay will",
+                notice.request_id,
+                extra={"tenant_id": tenant, "request_id": notice.request_id, "outcome": "deferred"},
+            )

@@ -1,0 +1,132 @@
+"""Deciding a request: approve fully or in part, or deny (R8-R12, X1, X5)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+
+from shared.app.context import UseCaseContext
+from shared.app.ports import AlreadyAssigned, ApprovalWrite, DenialWrite
+from shared.app.retry import TryAgain, too_busy
+from shared.domain import rules
+from shared.domain.errors import InsufficientLicenses, NotFound
+from shared.domain.identity import Principal
+from shared.domain.ids import is_request_id
+from shared.domain.models import ApproveCommand, DenyCommand, LicenseRequest
+from shared.domain.notices import decision_notice
+
+log = logging.getLogger(__name__)
+
+
+def _gave_up(what: str, who: Principal, request_id: str) -> Callable[[], Exception]:
+    def error() -> Exception:
+        log.warning(
+            "licence request %s gave up after concurrent changes",
+            what,
+            extra={"tenant_id": who.tenant_id, "request_id": request_id, "outcome": "busy"},
+        )
+        return too_busy()
+
+    return error
+
+
+class Decide:
+    """Approve or deny a pending request, once."""
+
+    def __init__(self, ctx: UseCaseContext) -> None:
+        self._ctx = ctx
+
+    def approve(self, who: Principal, request_id: str, command: ApproveCommand) -> LicenseRequest:
+        """Assign licences in one transaction, or fail with nothing changed."""
+        rules.require_admin(who)
+        if not is_request_id(request_id):
+            raise NotFound("No such request.")
+        ctx, tenant = self._ctx, who.tenant_id
+        # Users of the request who already hold a product, learnt only when seats are short
+        # or an assignment row already exists: (product id, holders).
+        known: tuple[str | None, set[str]] = (None, set())
+
+        def attempt(number: int) -> LicenseRequest:
+            nonlocal known
+            found = ctx.store.load_decision_context(tenant, request_id)
+            if found.request is None or not ctx.visible(found.request.value):
+                raise NotFound("No such request.")
+            request = found.request.value
+            catalogue = {pid: v.value for pid, v in found.catalogue.items()}
+            target = command.product_id or request.product_id
+            holders = known[1] if known[0] == target else set()
+            try:
+                plan = rules.plan_approval(
+                    request, catalogue, command, holders, rules.person(who), ctx.now()
+                )
+            except InsufficientLicenses:
+                if known[0] == target:
+                    raise
+                # Users who already hold the product need no seat: learn who they are
+                # before saying no (this read happens only on this path).
+                known = (target, self._holders(tenant, target, request))
+                raise TryAgain from None
+            notice = decision_notice(plan.request, plan.product)
+            write = ApprovalWrite(
+                before=found.request,
+                after=plan.request,
+                product=found.catalogue[plan.product.id],
+                assigned_emails=plan.newly_assigned,
+                notice=notice,
+            )
+            try:
+                etag = ctx.store.commit_approval(tenant, write)
+            except AlreadyAssigned:
+                # Someone in the request already holds the product: learn who, then retry.
+                known = (plan.product.id, self._holders(tenant, plan.product.id, request))
+                raise TryAgain from None
+            ctx.publish(tenant, notice, etag)
+            outcomes = Counter(u.outcome for u in plan.request.users)
+            log.info(
+                "licence request approved",
+                extra={
+                    "tenant_id": tenant,
+                    "request_id": request_id,
+                    "outcome": "approved",
+                    "product_id": plan.product.id,
+                    "actor_id": who.user_id,
+                    "users": len(plan.request.users),
+                    "assigned": len(plan.newly_assigned),
+                    "already_licensed": outcomes["alreadyLicensed"],
+                    "not_assigned": outcomes["notAssigned"],
+                    "attempts": number + 1,
+                },
+            )
+            return plan.request
+
+        return ctx.retry(attempt, _gave_up("approval", who, request_id))
+
+    def _holders(self, tenant: str, product_id: str, request: LicenseRequest) -> set[str]:
+        return self._ctx.store.holders(tenant, product_id, [u.email for u in request.users])
+
+    def deny(self, who: Principal, request_id: str, command: DenyCommand) -> LicenseRequest:
+        """R8: deny the whole request, once."""
+        rules.require_admin(who)
+        ctx, tenant = self._ctx, who.tenant_id
+
+        def attempt(number: int) -> LicenseRequest:
+            current = ctx.read_request(who, request_id)
+            denied = rules.plan_denial(current.value, command.message, rules.person(who), ctx.now())
+            notice = decision_notice(denied, None)
+            etag = ctx.store.commit_denial(tenant, DenialWrite(current, denied, notice))
+            ctx.publish(tenant, notice, etag)
+            log.info(
+                "licence request denied",
+                extra={
+                    "tenant_id": tenant,
+                    "request_id": request_id,
+                    "outcome": "denied",
+                    "actor_id": who.user_id,
+                    "users": len(denied.users),
+                    "attempts": number + 1,
+                },
+            )
+            return denied
+
+        return ctx.retry(attempt, _gave_up("denial", who, request_id))

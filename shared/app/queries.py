@@ -1,0 +1,110 @@
+"""Reading requests: the admins' list (R3, R6), one request, my requests (X4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.app.context import UseCaseContext
+from shared.app.cursors import CursorCodec
+from shared.app.request_process import RequestProcessSettings
+from shared.domain import rules
+from shared.domain.errors import NotFound
+from shared.domain.identity import Principal
+from shared.domain.models import (
+    LicenseRequest,
+    ListView,
+    Page,
+    RequestProcess,
+    RequestSummary,
+)
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """Which page: its size and the cursor the previous page returned."""
+
+    limit: int
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ListQuery(PageQuery):
+    """The admins' list: a status view (None: the default view, R6) and a page."""
+
+    view: ListView | None = None
+
+
+@dataclass(frozen=True)
+class RequestList:
+    """One page of the admins' Requests list, with the own-process state (R6)."""
+
+    items: list[RequestSummary]
+    next_cursor: str | None
+    process: RequestProcess
+
+
+@dataclass(frozen=True)
+class MyRequests:
+    """One page of the caller's own requests (X4)."""
+
+    items: list[LicenseRequest]
+    next_cursor: str | None
+
+
+class RequestQueries:
+    """Read-only use cases of requests."""
+
+    def __init__(
+        self, ctx: UseCaseContext, cursors: CursorCodec, settings: RequestProcessSettings
+    ) -> None:
+        self._ctx = ctx
+        self._cursors = cursors
+        self._settings = settings
+
+    def list_requests(self, who: Principal, query: ListQuery) -> RequestList:
+        """R3, R6: the admins' Requests list, newest first."""
+        rules.require_admin(who)
+        ctx = self._ctx
+
+        def page_of(view: ListView) -> tuple[Page[RequestSummary], str]:
+            scope = f"{who.tenant_id}|requests|{view}"
+            after_key = self._cursors.decode(scope, query.cursor)
+            page = ctx.store.list_requests(
+                who.tenant_id,
+                view,
+                created_after=ctx.cutoff(),
+                limit=query.limit,
+                after_key=after_key,
+            )
+            return page, scope
+
+        if query.view is None:
+            # The default view depends on the setting (R6): read it first.
+            process = self._settings.get(who)
+            page, scope = page_of("pending" if process.use_own_process else "all")
+        else:
+            # Independent reads side by side: the call costs one round trip's time.
+            settings_read = ctx.meanwhile(lambda: self._settings.get(who))
+            page, scope = page_of(query.view)
+            process = settings_read()
+        return RequestList(page.items, self._cursors.encode(scope, page.next_key), process)
+
+    def get_request(self, who: Principal, request_id: str) -> LicenseRequest:
+        """One request, for an admin or its requester; anything else is 404 (X7, X8)."""
+        found = self._ctx.read_request(who, request_id)
+        if not rules.can_read_request(who, found.value):
+            raise NotFound("No such request.")
+        return found.value
+
+    def my_requests(self, who: Principal, query: PageQuery) -> MyRequests:
+        """X4: the caller's own requests with their outcomes, newest first."""
+        ctx = self._ctx
+        scope = f"{who.tenant_id}|mine|{who.user_id}"
+        page = ctx.store.list_user_requests(
+            who.tenant_id,
+            who.user_id,
+            created_after=ctx.cutoff(),
+            limit=query.limit,
+            after_key=self._cursors.decode(scope, query.cursor),
+        )
+        return MyRequests(page.items, self._cursors.encode(scope, page.next_key))

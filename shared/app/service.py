@@ -1,0 +1,79 @@
+"""The use cases of SPEC §6 behind one object, as the entrypoints call them.
+
+Each method takes the caller and a validated command or query and returns models;
+the work is done by one module per use case (catalogue, request_process, submit,
+decide, queries), all sharing one `UseCaseContext` of injected ports.
+"""
+
+from __future__ import annotations
+
+from shared.app.catalogue import Catalogue, CatalogueItem
+from shared.app.context import UseCaseContext
+from shared.app.cursors import CursorCodec
+from shared.app.decide import Decide
+from shared.app.queries import ListQuery, MyRequests, PageQuery, RequestList, RequestQueries
+from shared.app.request_process import RequestProcessSettings
+from shared.app.submit import Submit, SubmitResult
+from shared.domain.identity import Principal
+from shared.domain.models import (
+    ApproveCommand,
+    DenyCommand,
+    LicenseRequest,
+    Product,
+    ProductPut,
+    RequestCreate,
+    RequestProcess,
+    RequestProcessPut,
+)
+
+
+class LicenseService:
+    """The request lifecycle: catalogue, settings, submit, list, read, decide."""
+
+    def __init__(self, ctx: UseCaseContext, cursors: CursorCodec) -> None:
+        self.context = ctx
+        self._catalogue = Catalogue(ctx)
+        self._process = RequestProcessSettings(ctx)
+        self._submit = Submit(ctx)
+        self._decide = Decide(ctx)
+        self._queries = RequestQueries(ctx, cursors, self._process)
+
+    def list_products(self, who: Principal) -> list[CatalogueItem]:
+        """Every product of the caller's tenant."""
+        return self._catalogue.list_products(who)
+
+    def put_product(self, who: Principal, product_id: str, body: ProductPut) -> Product:
+        """Create or replace a product (admins)."""
+        return self._catalogue.put_product(who, product_id, body)
+
+    def get_request_process(self, who: Principal) -> RequestProcess:
+        """The own-request-process setting."""
+        return self._process.get(who)
+
+    def put_request_process(self, who: Principal, change: RequestProcessPut) -> RequestProcess:
+        """Change the own-request-process setting (admins)."""
+        return self._process.put(who, change)
+
+    def submit(self, who: Principal, body: RequestCreate) -> SubmitResult:
+        """Ask for a licence."""
+        return self._submit(who, body)
+
+    def list_requests(self, who: Principal, query: ListQuery) -> RequestList:
+        """The admins' Requests list."""
+        return self._queries.list_requests(who, query)
+
+    def get_request(self, who: Principal, request_id: str) -> LicenseRequest:
+        """One request."""
+        return self._queries.get_request(who, request_id)
+
+    def my_requests(self, who: Principal, query: PageQuery) -> MyRequests:
+        """The caller's own requests."""
+        return self._queries.my_requests(who, query)
+
+    def approve(self, who: Principal, request_id: str, command: ApproveCommand) -> LicenseRequest:
+        """Approve fully or in part."""
+        return self._decide.approve(who, request_id, command)
+
+    def deny(self, who: Principal, request_id: str, command: DenyCommand) -> LicenseRequest:
+        """Deny the whole request."""
+        return self._decide.deny(who, request_id, command)

@@ -1,0 +1,67 @@
+"""Submitting a request (R1, R2, R6, X3, X10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.app.context import UseCaseContext
+from shared.app.ports import NewRequestWrite
+from shared.domain import rules
+from shared.domain.errors import OwnRequestProcess, SelfServiceAllowed, UnknownProduct
+from shared.domain.identity import Principal
+from shared.domain.ids import new_request_id
+from shared.domain.models import LicenseRequest, RequestCreate
+from shared.domain.notices import submitted_notice
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """The request, and whether this call created it (201) or found it pending (200, X3)."""
+
+    request: LicenseRequest
+    created: bool
+
+
+class Submit:
+    """Ask for a licence to a product whose self-service purchase is blocked."""
+
+    def __init__(self, ctx: UseCaseContext) -> None:
+        self._ctx = ctx
+
+    def __call__(self, who: Principal, body: RequestCreate) -> SubmitResult:
+        """A new pending request, or the caller's pending one for the product."""
+        ctx, tenant = self._ctx, who.tenant_id
+
+        def attempt(_: int) -> SubmitResult:
+            found = ctx.store.load_submit_context(tenant, body.product_id, who.user_id)
+            product = found.product
+            if product is None:
+                raise UnknownProduct(f"There is no product {body.product_id!r}.")
+            if product.self_service_purchase == "allowed":
+                raise SelfServiceAllowed(
+                    f"{product.name} can be bought with self-service; no request is needed."
+                )
+            if found.process.use_own_process:
+                raise OwnRequestProcess(
+                    found.process.message or "Your organisation uses its own request process.",
+                    message=found.process.message,
+                    documentationUrl=found.process.documentation_url,
+                )
+            if found.pending_id is not None:
+                existing = ctx.store.get_request(tenant, found.pending_id)
+                if existing and existing.value.status == "pending" and ctx.visible(existing.value):
+                    return SubmitResult(existing.value, created=False)
+            now = ctx.now()
+            request = rules.new_request(
+                new_request_id(now), body, product, rules.person(who), now, ctx.retention
+            )
+            recipients = found.process.notify_admins
+            notice = submitted_notice(request, recipients) if recipients else None
+            # PendingExists (a concurrent submit took the marker) is a lost race: retried.
+            etag = ctx.store.create_request(
+                tenant, NewRequestWrite(request, found.pending_marker_etag, notice)
+            )
+            ctx.publish(tenant, notice, etag)
+            return SubmitResult(request, created=True)
+
+        return ctx.retry(attempt)
