@@ -73,19 +73,6 @@ def _decision(decision: Decision | None) -> dict[str, Any] | None:
     }
 
 
-def _decision_from(data: Any) -> Decision | None:
-    if data is None:
-        return None
-    return Decision(
-        action=data["action"],
-        decided_at=data["decidedAt"],
-        decided_by=_person_from(data["decidedBy"]),
-        product_id=data.get("productId"),
-        disabled_service_plans=data.get("disabledServicePlans") or [],
-        message=data.get("message"),
-    )
-
-
 # ---- products ------------------------------------------------------------------------------
 
 
@@ -202,20 +189,31 @@ def request_rows(tenant: str, request: LicenseRequest) -> tuple[Entity, Entity]:
 def request_from(entity: Entity) -> LicenseRequest:
     """The request a request row (or a "my requests" copy) holds."""
     data = json.loads(entity["Data"])
-    return LicenseRequest(
-        id=data["id"],
-        product_id=data["productId"],
-        product_name=data["productName"],
-        requester=_person_from(data["requester"]),
-        users=[
-            RequestUser(email=u["email"], name=u.get("name"), outcome=u["outcome"])
-            for u in json.loads(entity["Users"])
-        ],
-        justification=data.get("justification"),
-        status=data["status"],
-        created_at=data["createdAt"],
-        expires_at=data["expiresAt"],
-        decision=_decision_from(data.get("decision")),
+    decision = data.get("decision")
+    # One validation of the whole tree (a request is read on every call that shows one);
+    # people and users are stored under their field names, so they pass as they are.
+    return LicenseRequest.model_validate(
+        {
+            "id": data["id"],
+            "product_id": data["productId"],
+            "product_name": data["productName"],
+            "requester": data["requester"],
+            "users": json.loads(entity["Users"]),
+            "justification": data.get("justification"),
+            "status": data["status"],
+            "created_at": data["createdAt"],
+            "expires_at": data["expiresAt"],
+            "decision": None
+            if decision is None
+            else {
+                "action": decision["action"],
+                "decided_at": decision["decidedAt"],
+                "decided_by": decision["decidedBy"],
+                "product_id": decision.get("productId"),
+                "disabled_service_plans": decision.get("disabledServicePlans") or [],
+                "message": decision.get("message"),
+            },
+        }
     )
 
 
