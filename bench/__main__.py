@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support.azurite import free_port, start_azurite
+from tools.localstack import free_port, start_azurite
 
 from . import cold_start, email_worker, operations, report, retention
 from .app import start_devhost, stop, token, wait_devhost, wire
@@ -177,13 +177,6 @@ def main() -> int:
             requests_expired=ret["requests_expired"],
             requests_large_tenant=ret["requests_large_tenant"],
             round_trips={t: ret["sweep"][t] for t in (retention.LARGE, retention.SMALL)},
-            what_if_markers_by_range={
-                "large_median_s": med[retention.WHAT_IF],
-                "ratio_to_small": round(med[retention.WHAT_IF] / med[retention.SMALL], 3),
-                "ratio_to_raw": round(med[retention.WHAT_IF] / med[retention.RAW], 3),
-                "round_trips": ret["sweep"][retention.WHAT_IF],
-                "seconds": ret["seconds"][retention.WHAT_IF],
-            },
         )
         results["retention.ratio_raw_delete"] = result(
             med[retention.SMALL] / med[retention.RAW],
@@ -212,9 +205,10 @@ def main() -> int:
 
 def _sample(wired: Any, scene: operations.Scene) -> Any:
     """The request the raw point read reads: the same row `get` reads."""
-    from shared.table_store import _request_from, request_key
+    from shared.adapters.tables.codec import request_from
+    from shared.adapters.tables.keys import request_key
 
-    return _request_from(wired.table.get_entity(scene.plain.id, request_key(scene.sample_id)))
+    return request_from(wired.table.get_entity(scene.plain.id, request_key(scene.sample_id)))
 
 
 NOTES = """## Reading the figures
@@ -241,17 +235,14 @@ What the figures come down to:
   and the ACS stub take the other core. It was 7 calls at ~1.4 ms each (read, lease,
   mark, delete through `requests`): the claim now rides on the etag the message carries,
   progress is recorded only between rounds of parallel sends or on failure, every SDK
-  client sends through `shared.http_transport` (urllib3 without `requests`: about a
+  client sends through `shared.adapters.http_transport` (urllib3 without `requests`: about a
   third less CPU per call), and the ACS key policy's failing aiohttp probe fails fast.
   `single_thread_worker` and `cpu_ms_per_message` in results.json show the split.
   Before this section all queues are emptied (`messages_cleared_from_other_queues`):
   Azurite looks through every stored message of every queue on each receive and delete.
-* **Retention**: same round trips in both tenants (the sweep reads only expired rows),
-  but each 1,000-row page looks up its pending requests' markers with OR-ed `RowKey eq`
-  queries of 14 keys (~80 queries per 10,000 requests). Those scan the tenant's whole
-  partition (on Table Storage an OR of RowKeys is a partition scan, not a range query),
-  so their cost grows with the requests kept. `what_if_markers_by_range` is the same sweep
-  with one range query over the D| rows per page instead.
+* **Retention**: same round trips in both tenants (the sweep reads only expired rows,
+  and each 1,000-row page finds its pending requests' markers with one range query over
+  the D| rows).
 """
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from tests.support.acs_stub import AcsStub
+from tools.acs_stub import AcsStub
 
 
 def main() -> None:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from shared import bootstrap
-from shared.auth import Principal, dev_user_id, mint_dev_token
-from shared.config import DEV_JWT_SECRET_DEFAULT, Settings, load_settings, with_schedule_defaults
-from shared.models import ProductPut, RequestProcessPut
-from shared.notifications import QueueNotifier
-from tests.support.azurite import Azurite
-from tests.support.devhost import launch_devhost, stop_process, wait_healthy
+from shared.adapters.auth import dev_user_id, mint_dev_token
+from shared.adapters.queue_notifier import QueueNotifier
+from shared.config import DEV_JWT_SECRET_DEFAULT, Settings, load_settings
+from shared.domain.identity import Principal
+from shared.domain.models import ProductPut, RequestProcessPut
+from tools import localstack
+from tools.localstack import Azurite
 
 from .harness import Counter
 from .seed import PRODUCT_ID, PRODUCT_NAME, BatchWriter
@@ -47,7 +47,7 @@ class Wired:
 
     @property
     def table(self) -> Any:
-        return self.timed.store._table  # noqa: SLF001 - raw calls on the app's own client
+        return self.timed.store.table  # raw calls on the app's own client
 
 
 def wire(azurite: Azurite, table: str, queue: str) -> Wired:
@@ -61,7 +61,7 @@ def wire(azurite: Azurite, table: str, queue: str) -> Wired:
     counted_store = bootstrap.build_store(settings, raw_request_hook=counter.hook)
     counted_queue = bootstrap.build_queue(settings, raw_request_hook=counter.hook)
     counted = bootstrap.build(settings, store=counted_store, notifier=QueueNotifier(counted_queue))
-    writer = BatchWriter(timed.store._table)  # noqa: SLF001 - seeding through the app's client
+    writer = BatchWriter(timed.store.table)  # seeding through the app's client
     return Wired(settings, env, timed, counted, counter, writer, plain_queue)
 
 
@@ -107,11 +107,8 @@ def setup_tenant(container: bootstrap.Container, tenant: str, *, notify: bool) -
 
 def start_devhost(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
     """`python -m tools.devhost` on `port`; call `wait_devhost` before using it."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "EMAIL_"))}
-    full.update(env)
-    full["PYTHONUNBUFFERED"] = "1"
-    return launch_devhost(with_schedule_defaults(full), port, log_path)
+    return localstack.launch_devhost(localstack.isolated_env(**env), port, log_path)
 
 
-wait_devhost = wait_healthy
-stop = stop_process
+wait_devhost = localstack.wait_devhost
+stop = localstack.stop_process

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from azure.storage.queue import QueueClient
-from shared.adapters.email.acs import AcsEmailSender, acs_client_options
 
+from shared.adapters.email.acs import AcsEmailSender, acs_client_options
 from shared.adapters.http_transport import Urllib3Transport
 from shared.adapters.queue_notifier import QueueNotifier
 from shared.adapters.tables.outbox import TableOutboxStore
@@ -130,7 +130,7 @@ def drain(worker: NotificationWorker, receiver: QueueClient, expected: int) -> d
             body = base64.b64decode(message.content).decode("utf-8")
             sent = worker.handle(body, message.id).sent
             receiver.delete_message(message.id, message.pop_receipt)
-        except Exception as exc:  # noqa: BLE001 - counted and reported
+        except Exception as exc:
             with cond:
                 state["errors"] += 1
                 if not first_error:
@@ -302,7 +302,7 @@ def _encoded_queue(wired: Wired, name: str) -> Any:
     )
     try:
         client.create_queue()
-    except Exception:  # noqa: BLE001 - exists already
+    except Exception:
         pass
     return client
 

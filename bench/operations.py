@@ -16,7 +16,7 @@ import requests
 
 from shared import bootstrap
 from shared.domain.models import LicenseRequest
-from tests.support.inprocess import registered
+from tools.inprocess import registered
 
 from .app import BenchTenant, Wired, setup_tenant, token
 from .harness import Sizes, Stats, interleaved

@@ -126,7 +126,7 @@ def write(results: dict[str, Any], notes: str) -> None:
 README = """# Benchmarks
 
 `make bench` (= `.venv/bin/python -m bench`) measures how far each operation of the app is
-from the storage floor, in one run against one private Azurite (`tests.support.azurite`),
+from the storage floor, in one run against one private Azurite (`tools.localstack`),
 and writes `bench/results.json` and the table below. `python -m bench --quick` is a smoke
 run (under a minute); sizes can also be set one by one with `BENCH_*` variables (see
 `bench/harness.py`: `BENCH_ITERATIONS`, `BENCH_HTTP_ITERATIONS`, `BENCH_WARMUP`,

@@ -41,8 +41,8 @@ class BatchWriter:
     """Inserts entities of one table in entity-group transactions of up to 100 operations."""
 
     def __init__(self, table: TableClient) -> None:
-        self._pipeline = table._client._client  # noqa: SLF001 - the client's authed pipeline
-        base = f"{table.scheme}://{table._primary_hostname}"  # noqa: SLF001
+        self._pipeline = table._client._client
+        base = f"{table.scheme}://{table._primary_hostname}"
         self._batch_url = f"{base}/$batch"
         self._insert_url = f"{base}/{table.table_name}"
         self._version = table.api_version

@@ -1,55 +1,36 @@
 """`make run`: Azurite + the dev host + the demo catalogue, until Ctrl-C.
 
-Everything it starts listens on loopback only and stops with it.
+Everything it starts (with tools.localstack) listens on loopback only and stops with it.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 from types import FrameType
 
-from shared.config import (
-    DEV_STORAGE_CONNECTION,
-    SettingsError,
-    load_settings,
-    with_schedule_defaults,
-)
+from shared.config import SettingsError, load_settings
 from tools.demo import DEMO_ADMIN, DEMO_TENANT, DEMO_USER, load_demo_catalogue
+from tools.localstack import (
+    LOOPBACK,
+    ROOT,
+    AzuritePorts,
+    AzuriteService,
+    DevHostService,
+    LocalStack,
+    LocalStackError,
+    port_busy,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-AZURITE_PORTS = {"blob": 10000, "queue": 10001, "table": 10002}
-HOST, PORT = "127.0.0.1", int(os.environ.get("DEVHOST_PORT", "7071"))
-
-
-def _port_busy(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex((HOST, port)) == 0
-
-
-def _wait(check: str, ok: object, timeout: float, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{check} exited early with code {proc.returncode}")
-        if callable(ok) and ok():
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"{check} did not become ready within {timeout:.0f}s")
+# Azurite's default ports, which `UseDevelopmentStorage=true` and the app's defaults name.
+AZURITE_PORTS = AzuritePorts(blob=10000, queue=10001, table=10002)
+PORT = int(os.environ.get("DEVHOST_PORT", "7071"))
 
 
-def _healthy() -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{HOST}:{PORT}/api/health", timeout=2) as r:
-            return bool(r.status == 200)
-    except OSError:
-        return False
+def _interrupt(_sig: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def main() -> int:
@@ -59,73 +40,41 @@ def main() -> int:
     except SettingsError as exc:
         print(f"Setting error: {exc}", file=sys.stderr)
         return 2
-    busy = [p for p in (*AZURITE_PORTS.values(), PORT) if _port_busy(p)]
+    ports = (AZURITE_PORTS.blob, AZURITE_PORTS.queue, AZURITE_PORTS.table, PORT)
+    busy = [port for port in ports if port_busy(port)]
     if busy:
         print(
-            f"Ports {busy} are in use on {HOST}: is `make run` already running? Stop it first.",
+            f"Ports {busy} are in use on {LOOPBACK}: is `make run` already running? Stop it first.",
             file=sys.stderr,
         )
         return 1
-    local = ROOT / ".local"
-    (local / "azurite").mkdir(parents=True, exist_ok=True)
-    children: list[subprocess.Popen[bytes]] = []
-
-    def stop() -> None:
-        for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-
-    def on_term(_sig: int, _frame: FrameType | None) -> None:
-        stop()
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, on_term)
+    stack = LocalStack(
+        AzuriteService(AZURITE_PORTS, ROOT / ".local" / "azurite"),
+        # The environment wins over Azurite's connection string, as the app settings would.
+        DevHostService(PORT, environ=os.environ),
+    )
+    signal.signal(signal.SIGTERM, _interrupt)
     # Explicit, because a shell starting us in the background leaves SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        azurite = subprocess.Popen(
-            [
-                str(ROOT / "node_modules" / ".bin" / "azurite"),
-                "--silent",
-                "--disableTelemetry",
-                "--skipApiVersionCheck",
-                "--location",
-                str(local / "azurite"),
-                *[
-                    arg
-                    for name, port in AZURITE_PORTS.items()
-                    for arg in (f"--{name}Host", HOST, f"--{name}Port", str(port))
-                ],
-            ],
-            cwd=ROOT,
-        )
-        children.append(azurite)
-        _wait("Azurite", lambda: all(_port_busy(p) for p in AZURITE_PORTS.values()), 30, azurite)
-        host = subprocess.Popen(
-            [sys.executable, "-m", "tools.devhost", "--host", HOST, "--port", str(PORT)],
-            cwd=ROOT,
-            env=with_schedule_defaults(
-                {"AzureWebJobsStorage": DEV_STORAGE_CONNECTION, **os.environ}
-            ),
-        )
-        children.append(host)
-        _wait("The dev host", _healthy, 60, host)
-        base = f"http://{HOST}:{PORT}"
+        stack.start()
+        base = f"http://{LOOPBACK}:{PORT}"
         created = load_demo_catalogue(base, settings.dev_jwt_secret)
         print(_banner(base, created, settings.email_outbox_dir), flush=True)
-        while all(c.poll() is None for c in children):
+        while not stack.stopped():
             time.sleep(0.5)
-        print("A child process stopped; shutting down.", file=sys.stderr)
+        print(f"{', '.join(stack.stopped())} stopped; shutting down.", file=sys.stderr)
+        return 1
+    except LocalStackError as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
     finally:
-        stop()
+        # The children have their own process groups: a second Ctrl-C must not cut this short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
 
 
 def _banner(base: str, created: list[str], outbox: str) -> str:

@@ -143,7 +143,7 @@ class Urllib3Transport(HttpTransport[Any, Any]):
 def _ca_bundle() -> str | None:
     """Verify TLS against certifi's bundle, as `requests` (azure-core's default) does."""
     try:
-        import certifi  # noqa: PLC0415 - a dependency of requests, present wherever azure-core is
+        import certifi
     except ImportError:  # pragma: no cover - then the system store, urllib3's default
         return None
     return str(certifi.where())

@@ -89,7 +89,7 @@ def configure_telemetry(settings: Settings) -> bool:
                     "telemetry exported to Application Insights",
                     extra={"entra_auth": plan.entra_auth},
                 )
-        except Exception:  # noqa: BLE001 - telemetry observes the app; it never stops it
+        except Exception:
             log.exception("telemetry could not be configured; the app runs without it")
             return False
         for name in NOISY_LOGGERS:
@@ -100,18 +100,18 @@ def configure_telemetry(settings: Settings) -> bool:
 
 def _sdk_already_configured() -> bool:
     """True when an OpenTelemetry SDK tracer provider is installed (the worker's distro)."""
-    from opentelemetry import trace  # noqa: PLC0415 - only when telemetry is configured
-    from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
 
     return isinstance(trace.get_tracer_provider(), TracerProvider)
 
 
 def _configure_azure_monitor(plan: TelemetryPlan) -> None:
-    from azure.monitor.opentelemetry import configure_azure_monitor  # noqa: PLC0415
+    from azure.monitor.opentelemetry import configure_azure_monitor
 
     options: dict[str, Any] = {"connection_string": plan.connection_string}
     if plan.entra_auth:
-        from azure.identity import ManagedIdentityCredential  # noqa: PLC0415
+        from azure.identity import ManagedIdentityCredential
 
         options["credential"] = ManagedIdentityCredential(client_id=plan.client_id)
     configure_azure_monitor(**options)

@@ -222,7 +222,7 @@ def _outcome(sender: EmailSender, email: OutgoingEmail) -> Exception | None:
     """None when sent, else the exception (any: the round's others still count)."""
     try:
         sender.send(email)
-    except Exception as exc:  # noqa: BLE001 - classified by the caller
+    except Exception as exc:
         return exc
     return None
 

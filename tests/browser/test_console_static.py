@@ -14,8 +14,8 @@ import pytest
 
 from functions import console_http
 from shared.config import load_settings
-from tests.support.inprocess import registered
 from tools import vendor_console
+from tools.inprocess import registered
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE = ROOT / "console"

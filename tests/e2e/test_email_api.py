@@ -15,10 +15,10 @@ import pytest
 import requests
 from azure.storage.queue import QueueClient
 
-from tests.support.acs_stub import AcsStub
 from tests.support.api import Api, Tenant, token, unique_tenant
 from tests.support.azurite import Azurite, free_port, start_azurite
 from tests.support.devhost import ROOT, devhost_env, start_devhost, stop_process
+from tools.acs_stub import AcsStub
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from shared import bootstrap
 from shared.config import load_settings
 from tests.integration.conftest import App
-from tests.support.inprocess import call
+from tools.inprocess import call
 
 
 def test_dev_token_endpoint_is_404_in_entra_mode(app: App) -> None:

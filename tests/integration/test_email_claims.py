@@ -25,8 +25,8 @@ from shared.app.ports import OutboxMessage, OutgoingEmail
 from shared.domain.models import ApproveCommand
 from tests.integration.test_email_delivery import World
 from tests.integration.test_round_trips import Counter as WireCounter
-from tests.support.acs_stub import AcsStub
 from tests.support.azurite import Azurite
+from tools.acs_stub import AcsStub
 
 SENDER = "DoNotReply@contoso.com"
 

@@ -29,10 +29,10 @@ from shared.domain.models import (
     RequestProcessPut,
 )
 from tests.integration.conftest import settings_for
-from tests.support.acs_stub import AcsStub
 from tests.support.api import unique_tenant
 from tests.support.azurite import Azurite
 from tests.support.clock import FrozenClock
+from tools.acs_stub import AcsStub
 
 
 class BrokenQueue:

@@ -27,7 +27,7 @@ from shared.adapters.email.outbox_dir import KEY_HEADER, OutboxDirSender, key_di
 from shared.app.ports import EmailSendError, OutgoingEmail
 from shared.bootstrap import build_email_sender
 from shared.config import Settings, SettingsError
-from tests.support.acs_stub import AcsStub
+from tools.acs_stub import AcsStub
 
 ROOT = Path(__file__).resolve().parents[2]
 SENDER = "DoNotReply@contoso.com"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import App
-from tests.support.inprocess import call
+from tools.inprocess import call
 
 PRODUCT = {
     "name": "Visio Plan 2",

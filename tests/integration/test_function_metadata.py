@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.support.inprocess import registered
+from tools.inprocess import registered
 
 ROOT = Path(__file__).resolve().parents[2]
 

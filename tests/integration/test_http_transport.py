@@ -127,5 +127,5 @@ def test_the_apps_clients_share_one_transport(monkeypatch: pytest.MonkeyPatch) -
 
 def _transport_of(client: Any) -> Any:
     """The transport at the end of an SDK client's pipeline."""
-    transport = client._client._client._pipeline._transport  # noqa: SLF001
+    transport = client._client._client._pipeline._transport
     return getattr(transport, "_transport", transport)

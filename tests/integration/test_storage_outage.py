@@ -9,7 +9,7 @@ from shared.adapters.tables.store import TableStore
 from shared.config import load_settings
 from tests.support.api import token
 from tests.support.azurite import ACCOUNT, KEY, free_port
-from tests.support.inprocess import call
+from tools.inprocess import call
 
 
 @pytest.fixture

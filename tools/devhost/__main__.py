@@ -16,8 +16,6 @@ from .host import DevHost, DevHostError
 from .host_config import ConfigError, apply_local_settings, read_local_settings
 from .registry import FunctionSource
 
-DEFAULT_PORT = 7071
-
 
 class _StopRequested(Exception):
     pass
@@ -35,18 +33,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--app", default="function_app:app", help="module:attribute of the FunctionApp"
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=None,
-        help=f"port (default: Host.LocalHttpPort from local.settings.json, else {DEFAULT_PORT})",
-    )
+    parser.add_argument("--port", type=int, default=7071, help="port on 127.0.0.1 (0: any)")
     parser.add_argument(
         "--root", default=".", help="folder holding host.json and local.settings.json"
-    )
-    parser.add_argument(
-        "--verbose", action="store_true", help="access log and per-invocation debug logs"
     )
     return parser.parse_args(argv)
 
@@ -54,7 +43,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def load_app(spec: str, root: Path) -> FunctionSource:
     """Import `module:attribute` with `root` first on sys.path, as the worker imports the app."""
     module_name, _, attribute = spec.partition(":")
-    attribute = attribute or "app"
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     try:
@@ -62,7 +50,7 @@ def load_app(spec: str, root: Path) -> FunctionSource:
     except Exception as exc:
         traceback.print_exc()
         raise AppLoadError(f"cannot import {module_name!r}: {exc}") from exc
-    app = getattr(module, attribute, None)
+    app = getattr(module, attribute or "app", None)
     if app is None or not callable(getattr(app, "get_functions", None)):
         raise AppLoadError(f"{spec!r} is not a FunctionApp (no get_functions())")
     return app  # type: ignore[no-any-return]
@@ -72,9 +60,9 @@ def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
     raise _StopRequested
 
 
-def _configure_logging(verbose: bool) -> None:
+def _configure_logging() -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -86,20 +74,16 @@ def _configure_logging(verbose: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the host until a signal; return the process exit code."""
     args = parse_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging()
     root = Path(args.root).resolve()
     # Installed before start so a signal during start still shuts down cleanly.
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     host: DevHost | None = None
+    code = 0
     try:
-        settings = read_local_settings(root)
-        if settings is not None:
-            apply_local_settings(settings)
-        port = args.port
-        if port is None:
-            port = settings.http_port if settings and settings.http_port else DEFAULT_PORT
-        host = DevHost(load_app(args.app, root), root, args.host, port, verbose=args.verbose)
+        apply_local_settings(read_local_settings(root))
+        host = DevHost(load_app(args.app, root), root, args.port)
         host.start()
         for line in host.describe():
             print(f"  {line}")
@@ -110,16 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         pass
     except (ConfigError, DevHostError, AppLoadError) as exc:
         print(f"devhost: error: {exc}", file=sys.stderr, flush=True)
-        if host is not None:
-            host.stop()
-        return 1
+        code = 1
     finally:
         # A second Ctrl-C must not interrupt the orderly stop half-way.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     if host is not None:
         host.stop()
-    return 0
+    return code
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import threading
@@ -14,8 +13,7 @@ from types import TracebackType
 from azure.functions.queue import QueueMessage as FunctionQueueMessage
 
 from .host_config import ConfigError, HostConfig, load_host_config
-from .http_server import FunctionHttpServer, HttpDispatcher, describe_methods
-from .invoker import Invoker
+from .http_server import FunctionHttpServer, HttpDispatcher
 from .queues import QueueListener, resolve_connection, resolve_queue_name
 from .registry import (
     FunctionSource,
@@ -40,12 +38,12 @@ class DevHostError(RuntimeError):
 
 def route_template(prefix: str, route: str) -> str:
     """The full template a function answers on, e.g. `api` + `items/{id}`."""
-    route = route.removeprefix("~").strip("/")
-    return "/".join(part for part in (prefix.strip("/"), route) if part)
+    return "/".join(part for part in (prefix.strip("/"), route.strip("/")) if part)
 
 
 class DevHost:
-    """A local Functions host for one app: `start()` returns at once, `stop()` ends everything.
+    """A local Functions host for one app on 127.0.0.1: `start()` returns at once, `stop()`
+    ends everything.
 
     The app's function list is read here, once (the SDK refuses a second
     read). App settings (`%NAME%`, connections) are read from `environ`, or
@@ -56,37 +54,27 @@ class DevHost:
         self,
         app: FunctionSource,
         root: str | os.PathLike[str] = ".",
-        host: str = "127.0.0.1",
         port: int = 7071,
         *,
-        verbose: bool = False,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.root = Path(root).resolve()
-        self.host = host
         self._requested_port = port
-        self._verbose = verbose
-        self._environ = environ
+        self._env = os.environ if environ is None else environ
         try:
             self.config: HostConfig = load_host_config(self.root)
-            self.registry: Registry = read_registry(app, self._env)
+            self.registry: Registry = read_registry(app)
         except (ConfigError, RegistryError) as exc:
             raise DevHostError(str(exc)) from exc
         self._stop_event = threading.Event()
-        self._invoker = Invoker(str(self.root))
         self._http: FunctionHttpServer | None = None
         self._timers: list[TimerRunner] = []
         self._queues: list[QueueListener] = []
         self._lines: list[str] = []
-        self._started = False
-
-    @property
-    def _env(self) -> Mapping[str, str]:
-        return os.environ if self._environ is None else self._environ
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """Why some functions are not hosted (unsupported triggers or bindings, disabled)."""
+        """Why some functions are not hosted (unsupported triggers or bindings)."""
         return self.registry.skipped
 
     @property
@@ -97,90 +85,66 @@ class DevHost:
     @property
     def url(self) -> str:
         """Base URL of the HTTP server, e.g. `http://127.0.0.1:7071`."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"http://127.0.0.1:{self.port}"
 
     def describe(self) -> list[str]:
         """One line per hosted function (name, trigger, route/schedule/queue); after start."""
         return list(self._lines)
 
-    def _build_router(self) -> Router[HttpFunction]:
+    def _build(self) -> Router[HttpFunction]:
+        """Check every binding; build the router, timers and queue listeners in that order."""
         router: Router[HttpFunction] = Router()
-        for fn in self.registry.of_type(HttpFunction):
-            template = route_template(self.config.route_prefix, fn.route)
-            try:
-                router.add(template, fn.methods, fn)
-            except RouteError as exc:
-                raise DevHostError(f"function {fn.name!r}: {exc}") from exc
+        try:
+            for fn in self.registry.functions:
+                if isinstance(fn, HttpFunction):
+                    template = route_template(self.config.route_prefix, fn.route)
+                    router.add(template, fn.methods, fn)
+                elif isinstance(fn, TimerFunction):
+                    schedule = parse_schedule(fn.schedule, fn.name, self._env)
+                    self._timers.append(TimerRunner(fn, schedule, self._stop_event))
+                else:
+                    name = resolve_queue_name(fn, self._env)
+                    connection = resolve_connection(fn, self._env)
+                    self._queues.append(
+                        QueueListener(fn, name, connection, self.config.queues, self._stop_event)
+                    )
+        except RouteError as exc:
+            raise DevHostError(f"function {fn.name!r}: {exc}") from exc
+        except ConfigError as exc:  # its message names the function already
+            raise DevHostError(str(exc)) from exc
         return router
 
-    def _build_timers(self) -> list[TimerRunner]:
-        runners = []
-        for fn in self.registry.of_type(TimerFunction):
-            try:
-                schedule = parse_schedule(fn.schedule, fn.name, self._env)
-            except ConfigError as exc:
-                raise DevHostError(str(exc)) from exc
-            runners.append(TimerRunner(fn, schedule, self._invoker, self._stop_event))
-        return runners
-
-    def _build_queues(self) -> list[QueueListener]:
-        listeners = []
-        for fn in self.registry.of_type(QueueFunction):
-            try:
-                name = resolve_queue_name(fn, self._env)
-                connection = resolve_connection(fn, self._env)
-                listeners.append(
-                    QueueListener(
-                        fn, name, connection, self.config.queues, self._invoker, self._stop_event
-                    )
-                )
-            except ConfigError as exc:
-                raise DevHostError(str(exc)) from exc
-        return listeners
-
-    def _describe_lines(self, router_base: str) -> list[str]:
-        timers = {runner.fn.name: runner for runner in self._timers}
-        queues = {listener.fn.name: listener for listener in self._queues}
+    def _describe_lines(self) -> list[str]:
+        timers, queues = iter(self._timers), iter(self._queues)
         lines = []
         for fn in self.registry.functions:
             if isinstance(fn, HttpFunction):
+                methods = ",".join(sorted(fn.methods)) if fn.methods else "*"
                 template = route_template(self.config.route_prefix, fn.route)
-                detail = f"[{describe_methods(fn.methods)}] {router_base}/{template}"
-                lines.append(f"{fn.name}: httpTrigger {detail}")
+                lines.append(f"{fn.name}: httpTrigger [{methods}] {self.url}/{template}")
             elif isinstance(fn, TimerFunction):
-                schedule = timers[fn.name].schedule.expression
-                origin = f" (from {fn.schedule})" if schedule != fn.schedule.strip() else ""
-                startup = " runOnStartup" if fn.run_on_startup else ""
-                lines.append(f"{fn.name}: timerTrigger schedule {schedule}{origin}{startup}")
+                origin = f" (from {fn.schedule})" if "%" in fn.schedule else ""
+                expression = next(timers).schedule.expression
+                lines.append(f"{fn.name}: timerTrigger schedule {expression}{origin}")
             else:
-                listener = queues[fn.name]
-                lines.append(
-                    f"{fn.name}: queueTrigger queue {listener.queue_name} "
-                    f"(connection {fn.connection})"
-                )
+                queue = next(queues).queue_name
+                lines.append(f"{fn.name}: queueTrigger queue {queue} (connection {fn.connection})")
         return lines
 
     def start(self) -> None:
         """Validate every binding, then start serving; raises DevHostError and starts nothing."""
-        if self._started:
+        if self._http is not None or self._stop_event.is_set():
             raise DevHostError("this DevHost was already started")
         for warning in self.registry.skipped:
             log.warning("%s", warning)
-        router = self._build_router()
-        self._timers = self._build_timers()
-        self._queues = self._build_queues()
-        dispatcher = HttpDispatcher(
-            router, self._invoker, self._admin_invoke, verbose=self._verbose
-        )
+        router = self._build()
         try:
-            self._http = FunctionHttpServer(self.host, self._requested_port, dispatcher)
+            self._http = FunctionHttpServer(
+                self._requested_port, HttpDispatcher(router, self._admin_invoke)
+            )
         except OSError as exc:
-            raise DevHostError(
-                f"cannot listen on {self.host}:{self._requested_port}: {exc}"
-            ) from exc
-        self._started = True
-        self._lines = self._describe_lines(self.url)
+            raise DevHostError(f"cannot listen on 127.0.0.1:{self._requested_port}: {exc}") from exc
+        self._lines = self._describe_lines()
         self._http.start()
         for runner in self._timers:
             runner.start()
@@ -190,17 +154,12 @@ class DevHost:
     def stop(self) -> None:
         """Stop the HTTP server, timers and queue listeners; safe to call more than once."""
         self._stop_event.set()
-        if not self._started:
-            self._invoker.stop()
-            return
         if self._http is not None:
             self._http.stop()
-            self._http = None
         for runner in self._timers:
             runner.join(STOP_TIMEOUT_SECONDS)
         for listener in self._queues:
             listener.join(STOP_TIMEOUT_SECONDS)
-        self._invoker.stop()
 
     def __enter__(self) -> DevHost:
         self.start()
@@ -220,22 +179,23 @@ class DevHost:
         for runner in self._timers:
             if runner.fn.name.lower() == wanted:
                 threading.Thread(
-                    target=functools.partial(runner.invoke, False, "Manually triggered"),
-                    daemon=True,
+                    target=runner.invoke, args=(False, "Manually triggered"), daemon=True
                 ).start()
                 return True
         for listener in self._queues:
             if listener.fn.name.lower() == wanted:
-                fn = listener.fn
-                threading.Thread(target=self._run_queue_input, args=(fn, text), daemon=True).start()
+                threading.Thread(
+                    target=_run_queue_input, args=(listener.fn, text), daemon=True
+                ).start()
                 return True
         return False
 
-    def _run_queue_input(self, fn: QueueFunction, text: str) -> None:
-        message = FunctionQueueMessage(  # type: ignore[no-untyped-call]
-            id=str(uuid.uuid4()), body=text.encode("utf-8"), dequeue_count=1
-        )
-        try:
-            self._invoker.invoke(fn, message)
-        except Exception:
-            log.exception("Executed 'Functions.%s' (Failed, manually triggered)", fn.name)
+
+def _run_queue_input(fn: QueueFunction, text: str) -> None:
+    message = FunctionQueueMessage(  # type: ignore[no-untyped-call]
+        id=str(uuid.uuid4()), body=text.encode("utf-8"), dequeue_count=1
+    )
+    try:
+        fn.invoke(message)
+    except Exception:
+        log.exception("Executed 'Functions.%s' (Failed, manually triggered)", fn.name)

@@ -8,9 +8,7 @@ import logging
 import re
 import socket
 import threading
-import time
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
@@ -19,16 +17,13 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import azure.functions as func
 from azure.functions import _abc as azf_abc
 
-from .invoker import Invoker
 from .registry import HttpFunction
 from .routing import Router
 
 log = logging.getLogger("devhost.http")
 
-# Azure's documented limit for a request with a declared length.
+# Azure's documented limit for a request body.
 MAX_CONTENT_LENGTH = 100 * 1024 * 1024
-# A chunked body is buffered blind, so it gets a tighter cap.
-MAX_CHUNKED_BODY = 10 * 1024 * 1024
 # Kestrel's default keep-alive timeout: idle connections are dropped after it.
 KEEP_ALIVE_SECONDS = 130
 
@@ -62,17 +57,9 @@ def _text(status: int, message: str) -> Reply:
 
 
 def render_response(result: object) -> Reply:
-    """Turn what an HTTP function returned into status, headers and body, like the worker.
-
-    The worker accepts an HttpResponse or a str for the http `$return`
-    binding; anything else (None included) fails the invocation.
-    """
-    if isinstance(result, str):
-        return _text(200, result)
+    """Turn the func.HttpResponse an HTTP function returned into status, headers and body."""
     if not isinstance(result, azf_abc.HttpResponse):
-        raise TypeError(
-            f"an HTTP function must return func.HttpResponse or str, not {type(result).__name__}"
-        )
+        raise TypeError(f"an HTTP function must return func.HttpResponse, not {type(result)}")
     headers: list[tuple[str, str]] = [(str(k), str(v)) for k, v in result.headers.items()]
     if not any(k.lower() == "content-type" for k, _ in headers):
         mimetype = str(result.mimetype)
@@ -87,43 +74,25 @@ def render_response(result: object) -> Reply:
 
 
 class HttpDispatcher:
-    """Everything a request handler needs: routes, the invoker and the admin hook."""
+    """Everything a request handler needs: the routes and the admin hook."""
 
-    def __init__(
-        self,
-        router: Router[HttpFunction],
-        invoker: Invoker,
-        admin_invoke: AdminInvoke | None = None,
-        *,
-        verbose: bool = False,
-    ) -> None:
+    def __init__(self, router: Router[HttpFunction], admin_invoke: AdminInvoke) -> None:
         self.router = router
-        self.invoker = invoker
         self.admin_invoke = admin_invoke
-        self.verbose = verbose
 
     def call(self, fn: HttpFunction, request: func.HttpRequest) -> Reply:
         """Invoke an HTTP function; a failure becomes a 500, as on the real host."""
-        started = time.perf_counter()
-        invocation = uuid.uuid4()
         try:
-            response = render_response(self.invoker.invoke(fn, request))
+            return render_response(fn.invoke(request))
         except Exception:
-            log.exception("Executed 'Functions.%s' (Failed, Id=%s)", fn.name, invocation)
+            log.exception("Executed 'Functions.%s' (Failed)", fn.name)
             return _text(500, "Internal Server Error: the function failed; see the host log.")
-        log.debug(
-            "Executed 'Functions.%s' (Succeeded, Id=%s, Duration=%.0fms)",
-            fn.name,
-            invocation,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
 
     def admin(self, method: str, path: str, body: bytes) -> Reply | None:
         """Core Tools' `POST /admin/functions/<name>`: run a non-HTTP function now."""
         found = _ADMIN_PATH.match(path)
         # Only POST is the admin call; anything else is routed like any request.
-        if found is None or self.admin_invoke is None or method != "POST":
+        if found is None or method != "POST":
             return None
         text = ""
         if body.strip():
@@ -145,8 +114,6 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], dispatcher: HttpDispatcher) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
         self.dispatcher = dispatcher
         super().__init__(address, _Handler)
 
@@ -177,45 +144,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._dispatch
         raise AttributeError(name)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
-        if self._dispatcher.verbose:
-            log.info("%s - %s", self.address_string(), format % args)
-
-    def _read_chunked(self) -> bytes:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            line = self.rfile.readline(65537)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError as exc:
-                raise _ClientError(400, "Malformed chunked body.") from exc
-            if size == 0:
-                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers carry nothing a function can see
-                return b"".join(chunks)
-            total += size
-            if total > MAX_CHUNKED_BODY:
-                raise _ClientError(413, "Chunked request body too large.")
-            chunk = self.rfile.read(size)
-            if len(chunk) < size:
-                raise _ClientError(400, "Truncated chunked body.")
-            chunks.append(chunk)
-            self.rfile.readline(3)
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - " + format, self.address_string(), *args)
 
     def _read_body(self) -> bytes:
-        encoding = self.headers.get("Transfer-Encoding", "")
-        if "chunked" in encoding.lower():
-            return self._read_chunked()
-        length_header = self.headers.get("Content-Length")
-        if length_header is None:
-            return b""
-        try:
-            length = int(length_header)
-        except ValueError as exc:
-            raise _ClientError(400, "Invalid Content-Length.") from exc
-        if length < 0:
+        if self.headers.get("Transfer-Encoding"):
+            raise _ClientError(411, "Chunked bodies are not supported: send Content-Length.")
+        length_header = self.headers.get("Content-Length", "0").strip()
+        if not (length_header.isascii() and length_header.isdigit()):
             raise _ClientError(400, "Invalid Content-Length.")
+        length = int(length_header)
         if length > MAX_CONTENT_LENGTH:
             raise _ClientError(413, "Request body too large.")
         body = self.rfile.read(length)
@@ -293,10 +231,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FunctionHttpServer:
-    """Serves HTTP functions on a background thread; `port` is the bound port (0 allowed)."""
+    """Serves HTTP functions on 127.0.0.1 on a background thread; `port` 0 takes a free one."""
 
-    def __init__(self, host: str, port: int, dispatcher: HttpDispatcher) -> None:
-        self._server = _Server((host, port), dispatcher)
+    def __init__(self, port: int, dispatcher: HttpDispatcher) -> None:
+        self._server = _Server(("127.0.0.1", port), dispatcher)
         self._thread: threading.Thread | None = None
 
     @property
@@ -321,8 +259,3 @@ class FunctionHttpServer:
             self._thread.join(timeout=5)
             self._thread = None
         self._server.server_close()
-
-
-def describe_methods(methods: Iterable[str] | None) -> str:
-    """`GET,POST` or `*`, for the start-up listing."""
-    return ",".join(sorted(methods)) if methods else "*"

@@ -8,7 +8,6 @@ import functools
 import logging
 import math
 import queue
-import re
 import threading
 import time
 import uuid
@@ -26,7 +25,6 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from .host_config import ConfigError, QueueSettings, resolve_setting_refs
-from .invoker import Invoker
 from .registry import QueueFunction
 
 log = logging.getLogger("devhost.queue")
@@ -39,53 +37,36 @@ _FIRST_POLL_DELAY = 0.1
 _MAX_ERROR_BACKOFF = 30.0
 # The service's cap on messages per receive call.
 _MAX_PER_RECEIVE = 32
-_QUEUE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")
 
 
-def resolve_queue_name(fn: QueueFunction, environ: Mapping[str, str] | None = None) -> str:
-    """Resolve `%NAME%` in the queue name and check it is a legal queue name."""
+def resolve_queue_name(fn: QueueFunction, environ: Mapping[str, str]) -> str:
+    """The queue name with `%NAME%` resolved, lowercased as the host does."""
     what = f"queue function {fn.name!r} queueName"
-    # The host lowercases queue names before validating them.
-    name = resolve_setting_refs(fn.queue_name, what, environ).strip().lower()
-    if not _QUEUE_NAME.match(name):
-        raise ConfigError(
-            f"{what}: {name!r} is not a valid queue name (3-63 lowercase letters, digits, "
-            f"single hyphens)"
-        )
-    return name
+    return resolve_setting_refs(fn.queue_name, what, environ).strip().lower()
 
 
 def resolve_connection(fn: QueueFunction, environ: Mapping[str, str]) -> str:
-    """The connection string named by the binding's `connection` setting.
-
-    As on the host, `Foo` also finds `AzureWebJobsFoo`, so `connection="Storage"`
-    reads the usual `AzureWebJobsStorage`.
-    """
-    setting = fn.connection
-    for candidate in (setting, f"AzureWebJobs{setting}"):
-        value = environ.get(candidate)
-        if value:
-            return value
-    raise ConfigError(
-        f"queue function {fn.name!r}: connection setting {setting!r} is not set (the dev "
-        f"host needs a storage connection string there; identity-based connections are not "
-        f"supported)"
-    )
+    """The storage connection string in the app setting the binding's `connection` names."""
+    value = environ.get(fn.connection)
+    if not value:
+        raise ConfigError(
+            f"queue function {fn.name!r}: connection setting {fn.connection!r} is not set (the "
+            f"dev host needs a storage connection string there; identity-based connections are "
+            f"not supported)"
+        )
+    return value
 
 
-def decode_body(text: str, encoding: str) -> bytes:
+def decode_body(text: str) -> bytes:
     """Message text to body bytes: base64 when it is base64 (the Functions default), else raw.
 
     Text that is not base64 is passed through rather than failing, so messages
     written by tools that skip the encoding still reach the function.
     """
-    if encoding == "base64":
-        compact = "".join(text.split())
-        try:
-            return base64.b64decode(compact, validate=True)
-        except (binascii.Error, ValueError):
-            pass
-    return text.encode("utf-8")
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return text.encode("utf-8")
 
 
 def _client(connection_string: str, queue_name: str, pool_size: int, retries: int) -> QueueClient:
@@ -168,14 +149,12 @@ class QueueListener:
         queue_name: str,
         connection_string: str,
         settings: QueueSettings,
-        invoker: Invoker,
         stop_event: threading.Event,
     ) -> None:
         self.fn = fn
         self.queue_name = queue_name
         self.poison_name = f"{queue_name}-poison"
         self._settings = settings
-        self._invoker = invoker
         self._stop = stop_event
         # Polling fails fast and leaves retrying to the poll loop; settling (delete,
         # release, renew) retries briefly, since giving up there re-runs a message.
@@ -242,11 +221,11 @@ class QueueListener:
     def _wait_for_capacity(self) -> int:
         """Block until few enough messages are in flight; return how many more to fetch.
 
-        Like the host, the next batch is fetched once the running count drops to
-        newBatchThreshold, so the pool never sits idle waiting for a whole batch.
+        Like the host (newBatchThreshold's default), the next batch is fetched once half
+        the batch is done, so the pool never sits idle waiting for a whole batch.
         """
         batch = self._settings.batch_size
-        threshold = min(self._settings.new_batch_threshold, batch - 1)
+        threshold = batch // 2
         with self._cond:
             while len(self._leases) > threshold and not self._stop.is_set():
                 self._cond.wait(0.5)
@@ -392,7 +371,7 @@ class QueueListener:
         if dequeue_count > max_dequeue:
             self._to_poison(message, lease)
             return
-        body = decode_body(message.content or "", self._settings.message_encoding)
+        body = decode_body(message.content or "")
         trigger = FunctionQueueMessage(  # type: ignore[no-untyped-call]
             id=message.id,
             body=body,
@@ -411,7 +390,7 @@ class QueueListener:
             invocation,
         )
         try:
-            self._invoker.invoke(self.fn, trigger)
+            self.fn.invoke(trigger)
         except Exception:
             log.exception(
                 "Executed 'Functions.%s' (Failed, Id=%s, DequeueCount=%d)",

@@ -1,9 +1,8 @@
-"""Timer triggers: NCRONTAB or TimeSpan schedules, one thread per timer function."""
+"""Timer triggers: six-field NCRONTAB schedules, one thread per timer function."""
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 import uuid
@@ -14,8 +13,7 @@ from datetime import datetime, timedelta
 from azure.functions.timer import TimerRequest
 from croniter import croniter
 
-from .host_config import ConfigError, parse_timespan, resolve_setting_refs, setting_names
-from .invoker import Invoker
+from .host_config import ConfigError, resolve_setting_refs
 from .registry import TimerFunction
 
 log = logging.getLogger("devhost.timer")
@@ -24,41 +22,26 @@ log = logging.getLogger("devhost.timer")
 PAST_DUE_AFTER = timedelta(seconds=1)
 # Re-read the clock at least this often so a changed wall clock is noticed.
 _MAX_SLEEP = 30.0
-_TIMESPAN_LIKE = re.compile(r"^\s*(?:\d+\.)?\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?\s*$")
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a timer fires: a cron expression or a fixed interval."""
+    """A six-field NCRONTAB expression (seconds first)."""
 
     expression: str
-    interval: timedelta | None = None
 
     def next_after(self, moment: datetime) -> datetime:
         """The first occurrence strictly after `moment` (an aware datetime)."""
-        if self.interval is not None:
-            return moment + self.interval
-        # Six fields are NCRONTAB (seconds first); five are plain cron, as the host accepts.
-        six = len(self.expression.split()) == 6
-        return croniter(self.expression, moment, second_at_beginning=six).get_next(datetime)  # type: ignore[no-any-return]
+        cron = croniter(self.expression, moment, second_at_beginning=True)
+        return cron.get_next(datetime)  # type: ignore[no-any-return]
 
 
-def parse_schedule(
-    raw: str, function_name: str, environ: Mapping[str, str] | None = None
-) -> Schedule:
-    """Resolve `%NAME%` and validate a schedule; raise ConfigError naming what is wrong."""
+def parse_schedule(raw: str, function_name: str, environ: Mapping[str, str]) -> Schedule:
+    """Resolve `%NAME%` and validate the expression; raise ConfigError naming what is wrong."""
     what = f"timer function {function_name!r} schedule"
     expression = resolve_setting_refs(raw, what, environ).strip()
-    settings = setting_names(raw)
-    origin = f" (from app setting {', '.join(map(repr, settings))})" if settings else ""
-    if _TIMESPAN_LIKE.match(expression):
-        interval = parse_timespan(expression)
-        if interval <= timedelta(0):
-            raise ConfigError(f"{what}: interval {expression!r}{origin} must be positive")
-        return Schedule(expression, interval)
-    fields = expression.split()
-    six = len(fields) == 6
-    if len(fields) not in (5, 6) or not croniter.is_valid(expression, second_at_beginning=six):
+    if len(expression.split()) != 6 or not croniter.is_valid(expression, second_at_beginning=True):
+        origin = f" (from {raw!r})" if raw.strip() != expression else ""
         raise ConfigError(
             f"{what}: {expression!r}{origin} is not a valid NCRONTAB expression "
             f"(six fields, seconds first, e.g. '0 */5 * * * *')"
@@ -74,16 +57,9 @@ def _now() -> datetime:
 class TimerRunner:
     """Runs one timer function on its schedule until stopped; failures never stop it."""
 
-    def __init__(
-        self,
-        fn: TimerFunction,
-        schedule: Schedule,
-        invoker: Invoker,
-        stop_event: threading.Event,
-    ) -> None:
+    def __init__(self, fn: TimerFunction, schedule: Schedule, stop_event: threading.Event) -> None:
         self.fn = fn
         self.schedule = schedule
-        self._invoker = invoker
         self._stop = stop_event
         self._thread = threading.Thread(
             target=self._run, name=f"devhost-timer-{fn.name}", daemon=True
@@ -112,7 +88,7 @@ class TimerRunner:
                 "Executing 'Functions.%s' (Reason='%s', Id=%s)", self.fn.name, reason, invocation
             )
             try:
-                self._invoker.invoke(self.fn, TimerRequest(past_due=past_due))
+                self.fn.invoke(TimerRequest(past_due=past_due))
             except Exception:
                 log.exception("Executed 'Functions.%s' (Failed, Id=%s)", self.fn.name, invocation)
                 return
@@ -124,8 +100,6 @@ class TimerRunner:
             )
 
     def _run(self) -> None:
-        if self.fn.run_on_startup:
-            self.invoke(past_due=False, reason="Timer fired at startup (runOnStartup)")
         due = self.schedule.next_after(_now())
         while not self._stop.is_set():
             wait = (due - _now()).total_seconds()

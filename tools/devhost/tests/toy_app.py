@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
@@ -22,8 +21,8 @@ def _append(env_var: str, record: dict[str, object]) -> None:
         out.write(json.dumps(record) + "\n")
 
 
-@bp.route(route="echo/{tag?}", methods=["POST", "PUT"])
-def echo(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+@bp.route(route="echo/{tag}", methods=["POST", "PUT"])
+def echo(req: func.HttpRequest) -> func.HttpResponse:
     return _json(
         {
             "method": req.method,
@@ -33,20 +32,13 @@ def echo(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
             "x_test": req.headers.get("x-test"),
             "content_type": req.headers.get("content-type"),
             "body_b64": base64.b64encode(req.get_body()).decode(),
-            "invocation_id": context.invocation_id,
-            "function_name": context.function_name,
         }
     )
 
 
-@bp.route(route="items/{id:int}", methods=["GET"])
-def item_by_id(req: func.HttpRequest) -> func.HttpResponse:
-    return _json({"kind": "int", "route_params": dict(req.route_params)})
-
-
-@bp.route(route="items/{name:alpha}", methods=["GET"])
-def item_by_name(req: func.HttpRequest) -> func.HttpResponse:
-    return _json({"kind": "alpha", "route_params": dict(req.route_params)})
+@bp.route(route="items/{id}", methods=["GET"])
+def item(req: func.HttpRequest) -> func.HttpResponse:
+    return _json({"kind": "item", "route_params": dict(req.route_params)})
 
 
 # Registered before the literal route on purpose: precedence, not order, must win.
@@ -60,30 +52,14 @@ def my_requests(req: func.HttpRequest) -> func.HttpResponse:
     return _json({"kind": "mine"})
 
 
-@bp.route(route="opt/{id?}", methods=["GET"])
-def optional(req: func.HttpRequest) -> func.HttpResponse:
-    return _json({"route_params": dict(req.route_params)})
-
-
 @bp.route(route="files/{*path}", methods=["GET"])
 def files(req: func.HttpRequest) -> func.HttpResponse:
     return _json({"route_params": dict(req.route_params)})
 
 
-@bp.route(route="async/{n:int}", methods=["GET"])
-async def doubled(req: func.HttpRequest) -> func.HttpResponse:
-    await asyncio.sleep(0.01)
-    return _json({"n": int(req.route_params["n"]) * 2})
-
-
 @bp.route(route="boom")
 def boom(req: func.HttpRequest) -> func.HttpResponse:
     raise RuntimeError("boom from toy app")
-
-
-@bp.route(route="text", methods=["GET"])
-def text(req: func.HttpRequest) -> str:
-    return "plain words"
 
 
 @bp.route(route="created", methods=["POST"])
@@ -94,6 +70,11 @@ def created(req: func.HttpRequest) -> func.HttpResponse:
         headers={"X-Custom": "yes", "Location": "/api/items/1"},
         mimetype="application/json",
     )
+
+
+@bp.route(route="text", methods=["GET"])
+def text(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse("plain words")
 
 
 @bp.route(route="settings", methods=["GET"])

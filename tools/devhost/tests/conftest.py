@@ -1,4 +1,4 @@
-"""Run the dev host as a subprocess, the way a developer or the e2e suite does."""
+"""Azurite for the session, and the dev host as a subprocess on the toy app."""
 
 from __future__ import annotations
 
@@ -6,20 +6,20 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from tests.support.azurite import ROOT, free_port
+from tools.localstack import Azurite, free_port, launch_devhost, start_azurite
 
 _T = TypeVar("_T")
 
+TOY_APP = "tools.devhost.tests.toy_app:app"
+LISTENING = "devhost listening on "
 # Fast retries so the poison path takes seconds, not minutes.
 TEST_HOST_JSON = {
     "version": "2.0",
@@ -33,6 +33,16 @@ TEST_HOST_JSON = {
         },
     },
 }
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[Azurite]:
+    """A private in-memory Azurite on free loopback ports."""
+    server = start_azurite()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def write_root(root: Path, local_settings: dict[str, object] | None = None) -> Path:
@@ -53,22 +63,24 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 @dataclass
 class HostProcess:
-    """A running `python -m tools.devhost` and what it printed."""
+    """A running `python -m tools.devhost` on the toy app and its log (stdout and stderr)."""
 
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     port: int
-    stderr_path: Path
-    stdout_lines: list[str] = field(default_factory=list)
-    listening: threading.Event = field(default_factory=threading.Event)
+    log_path: Path
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def listening(self) -> bool:
+        return LISTENING in self.log()
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        """Send `sig` to the host itself (not its group) and return its exit code."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
             try:
@@ -79,49 +91,22 @@ class HostProcess:
         return self.process.returncode
 
 
-def launch(root: Path, env: dict[str, str], port: int | None = None) -> HostProcess:
-    """Start the host on `toy_app`; does not wait for it to listen."""
-    port = port or free_port()
-    stderr_path = root / f"devhost-{port}.stderr"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tools.devhost",
-            "--app",
-            "tests.devhost.toy_app:app",
-            "--port",
-            str(port),
-            "--root",
-            str(root),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=stderr_path.open("w", encoding="utf-8"),
-        text=True,
-    )
-    host = HostProcess(process, port, stderr_path)
-
-    def read_stdout() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            host.stdout_lines.append(line.rstrip("\n"))
-            if line.startswith("devhost listening on"):
-                host.listening.set()
-
-    threading.Thread(target=read_stdout, daemon=True).start()
-    return host
+def launch(root: Path, env: dict[str, str]) -> HostProcess:
+    """Start the host on the toy app; does not wait for it to listen."""
+    port = free_port()
+    log_path = root / f"devhost-{port}.log"
+    return HostProcess(launch_devhost(env, port, log_path, root=root, app=TOY_APP), port, log_path)
 
 
 def start_host(root: Path, env: dict[str, str], timeout: float = 30) -> HostProcess:
     """Start the host and wait for its `devhost listening on` line."""
     host = launch(root, env)
     deadline = time.monotonic() + timeout
-    while not host.listening.wait(0.1):
+    while not host.listening():
         if host.process.poll() is not None or time.monotonic() > deadline:
             host.stop()
-            raise RuntimeError(f"dev host did not start:\n{host.stderr()}")
+            raise RuntimeError(f"dev host did not start:\n{host.log()}")
+        time.sleep(0.1)
     return host
 
 
@@ -148,12 +133,3 @@ def read_records(path: Path) -> list[dict[str, object]]:
 def host_root(tmp_path: Path) -> Path:
     """A fresh --root with the test host.json."""
     return write_root(tmp_path / "root")
-
-
-@pytest.fixture
-def stopper() -> Iterator[list[HostProcess]]:
-    """Hosts appended here are stopped after the test, whatever happens."""
-    hosts: list[HostProcess] = []
-    yield hosts
-    for host in hosts:
-        host.stop()

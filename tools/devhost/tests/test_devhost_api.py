@@ -15,9 +15,9 @@ import requests
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
-from tests.devhost.conftest import wait_until, write_root
-from tests.support.azurite import Azurite
 from tools.devhost import DevHost, DevHostError
+from tools.devhost.tests.conftest import wait_until, write_root
+from tools.localstack import Azurite
 
 
 def test_start_stop_on_any_free_port(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -57,30 +57,36 @@ def test_parameter_name_mismatch_is_refused(tmp_path: Path) -> None:
         DevHost(app, write_root(tmp_path), port=0, environ={})
 
 
-def test_disabled_setting_skips_a_function(tmp_path: Path) -> None:
+@pytest.mark.parametrize("feature", ["context", "async"])
+def test_functions_the_host_cannot_call_are_refused(tmp_path: Path, feature: str) -> None:
     app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    if feature == "context":
 
-    @app.route(route="off")
-    def off(req: func.HttpRequest) -> func.HttpResponse:
-        return func.HttpResponse("on")
+        @app.route(route="ctx")
+        def with_context(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+            return func.HttpResponse("unreachable")
 
-    host = DevHost(app, write_root(tmp_path), port=0, environ={"AzureWebJobs.off.Disabled": "true"})
-    with host:
-        assert requests.get(f"{host.url}/api/off", timeout=5).status_code == 404
+    else:
+
+        @app.route(route="later")
+        async def coroutine(req: func.HttpRequest) -> func.HttpResponse:
+            return func.HttpResponse("unreachable")
+
+    with pytest.raises(DevHostError, match=feature):
+        DevHost(app, write_root(tmp_path), port=0, environ={})
 
 
-def test_run_on_startup_and_a_failing_timer_keeps_its_schedule(tmp_path: Path) -> None:
+def test_a_failing_timer_keeps_its_schedule(tmp_path: Path) -> None:
     app = func.FunctionApp()
     runs: list[bool] = []
 
-    @app.timer_trigger(schedule="* * * * * *", arg_name="timer", run_on_startup=True)
+    @app.timer_trigger(schedule="* * * * * *", arg_name="timer")
     def flaky(timer: func.TimerRequest) -> None:
         runs.append(timer.past_due)
         raise RuntimeError("every run fails")
 
     with DevHost(app, write_root(tmp_path), port=0, environ={}):
-        # One run at start, then at least two scheduled ones despite every failure.
-        wait_until(lambda: len(runs) >= 3, 5, "three timer runs")
+        wait_until(lambda: len(runs) >= 2, 5, "two timer runs")
 
 
 @pytest.mark.e2e
@@ -102,7 +108,7 @@ def test_over_dequeued_message_goes_straight_to_poison(azurite: Azurite, tmp_pat
     def never(msg: func.QueueMessage) -> None:
         called.set()
 
-    environ = {"Q": queue_name, "AzureWebJobsStorage": azurite.connection_string}
+    environ = {"Q": queue_name, "Storage": azurite.connection_string}
     with DevHost(app, write_root(tmp_path), port=0, environ=environ) as host:
         assert host.describe() == [f"never: queueTrigger queue {queue_name} (connection Storage)"]
         poison = QueueClient.from_connection_string(
@@ -180,6 +186,14 @@ def test_http_edge_cases(tmp_path: Path) -> None:
             b"POST /api/any/x HTTP/1.1\r\nHost: t\r\nContent-Length: 999999999999\r\n\r\n",
         )
         assert too_big.startswith(b"HTTP/1.1 413 ")
+
+        chunked = _raw_exchange(
+            host.port,
+            b"POST /api/any/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"3\r\nabc\r\n0\r\n\r\n",
+        )
+        assert chunked.startswith(b"HTTP/1.1 411 ")
+        assert b"Connection: close" in chunked
 
         assert requests.get(f"{host.url}/api/nothing", timeout=5).status_code == 500
         no_content = _raw_exchange(host.port, b"GET /api/empty HTTP/1.1\r\n" + close + b"\r\n")

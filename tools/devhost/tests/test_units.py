@@ -33,81 +33,56 @@ def _router(*routes: tuple[str, list[str] | None]) -> Router[str]:
     ("path", "template", "values"),
     [
         ("/api/requests/mine", "api/requests/mine", {}),
+        ("/API/Requests/Mine", "api/requests/mine", {}),
         ("/api/requests/42", "api/requests/{id}", {"id": "42"}),
         ("/api/x/mine", "api/{a}/mine", {"a": "x"}),
         ("/api/requests/other", "api/requests/{id}", {"id": "other"}),
+        ("/api/requests/42/approve", "api/requests/{id}/approve", {"id": "42"}),
     ],
 )
 def test_literal_segments_beat_parameters_whatever_the_order(
     path: str, template: str, values: dict[str, str]
 ) -> None:
     router = _router(
-        ("api/{a}/mine", None), ("api/requests/{id}", None), ("api/requests/mine", None)
+        ("api/{a}/mine", None),
+        ("api/requests/{id}", None),
+        ("api/requests/mine", None),
+        ("api/requests/{id}/approve", None),
     )
     assert router.match("GET", path) == (template, values)
 
 
-def test_constrained_parameter_beats_unconstrained() -> None:
-    router = _router(("api/{name}", None), ("api/{id:int}", None))
-    assert router.match("GET", "/api/5") == ("api/{id:int}", {"id": "5"})
-    assert router.match("GET", "/api/five") == ("api/{name}", {"name": "five"})
-
-
-@pytest.mark.parametrize(
-    ("template", "good", "bad"),
-    [
-        ("{v:int}", ["0", "-12", "2147483647"], ["2147483648", "1.5", "x"]),
-        ("{v:long}", ["9223372036854775807"], ["9223372036854775808"]),
-        ("{v:alpha}", ["abcXYZ"], ["ab1", "a-b"]),
-        ("{v:bool}", ["true", "FALSE"], ["yes"]),
-        ("{v:guid}", ["0f8fad5b-d9cb-469f-a165-70867728950e"], ["0f8fad5b", "nope"]),
-        ("{v:minlength(3)}", ["abc"], ["ab"]),
-        ("{v:maxlength(2)}", ["ab"], ["abc"]),
-        ("{v:length(2,3)}", ["ab", "abc"], ["a", "abcd"]),
-        ("{v:range(1,10)}", ["1", "10"], ["0", "11", "x"]),
-        ("{v:min(5)}", ["5"], ["4"]),
-        ("{v:regex(^\\d{{3}}$)}", ["123"], ["1234", "12a"]),
-        ("{v:regex(^(a)?b$):maxlength(2)}", ["ab", "b"], ["c", "aab"]),
-    ],
-)
-def test_constraints(template: str, good: list[str], bad: list[str]) -> None:
-    router = _router((template, None))
-    for value in good:
-        assert router.match("GET", f"/{value}") is not None, value
-    for value in bad:
-        assert router.match("GET", f"/{value}") is None, value
-
-
-def test_optionals_defaults_and_catch_all() -> None:
-    router = _router(
-        ("opt/{id?}", None),
-        ("dflt/{page=1}", None),
-        ("files/{*path}", None),
-        ("doc/{name}.{ext?}", None),
-    )
-    assert router.match("GET", "/opt") == ("opt/{id?}", {})
-    assert router.match("GET", "/opt/3") == ("opt/{id?}", {"id": "3"})
-    assert router.match("GET", "/dflt") == ("dflt/{page=1}", {"page": "1"})
-    assert router.match("GET", "/files") == ("files/{*path}", {})
-    assert router.match("GET", "/files/a/b") == ("files/{*path}", {"path": "a/b"})
-    assert router.match("GET", "/doc/a.b.txt") == (
-        "doc/{name}.{ext?}",
-        {"name": "a.b", "ext": "txt"},
-    )
-    assert router.match("GET", "/doc/readme") == ("doc/{name}.{ext?}", {"name": "readme"})
+def test_catch_all_takes_the_rest_of_the_path() -> None:
+    router = _router(("console/{*path}", None), ("console/config.json", None))
+    assert router.match("GET", "/console") == ("console/{*path}", {})
+    assert router.match("GET", "/console/") == ("console/{*path}", {})
+    assert router.match("GET", "/console/js/app.js") == ("console/{*path}", {"path": "js/app.js"})
+    assert router.match("GET", "/console/config.json") == ("console/config.json", {})
+    assert router.match("GET", "/other") is None
 
 
 def test_methods_filter_then_fall_through() -> None:
-    router = _router(("items", ["GET"]), ("items", ["post"]))
+    router = _router(("items", ["GET"]), ("items", ["post"]), ("items/{id}", None))
     assert router.match("post", "/items") is not None
     assert router.match("DELETE", "/items") is None
+    assert router.match("DELETE", "/items/1") == ("items/{id}", {"id": "1"})
 
 
 @pytest.mark.parametrize(
     "template",
-    ["a/{x:nosuch}", "{*rest}/more", "a//b", "{a}{b}", "{x", "{x:regex(a}", "{a}/{A}"],
+    [
+        "a/{id:int}",  # constraints
+        "opt/{id?}",  # optional parameters
+        "page/{n=1}",  # defaults
+        "doc/{name}.{ext}",  # several parts in one segment
+        "v{version}/items",
+        "{*rest}/more",  # a catch-all before the end
+        "a//b",
+        "{x",
+        "{a}/{A}",
+    ],
 )
-def test_bad_templates_are_rejected(template: str) -> None:
+def test_unsupported_or_bad_templates_are_refused(template: str) -> None:
     with pytest.raises(RouteError):
         Router[str]().add(template, None, template)
 
@@ -152,11 +127,17 @@ def test_host_json_defaults_and_values(tmp_path: Path) -> None:
     assert config.route_prefix == ""
     assert config.queues.visibility_timeout == timedelta(seconds=90)
     assert config.queues.batch_size == 4
-    assert config.queues.new_batch_threshold == 2
 
 
 @pytest.mark.parametrize(
-    "queues", [{"batchSize": 64}, {"visibilityTimeout": "soon"}, {"maxDequeueCount": "5"}]
+    "queues",
+    [
+        {"batchSize": 64},
+        {"visibilityTimeout": "soon"},
+        {"visibilityTimeout": 1000},
+        {"maxDequeueCount": "5"},
+        {"maxPollingInterval": "00:00:00.01"},
+    ],
 )
 def test_bad_host_json_is_a_config_error(tmp_path: Path, queues: dict[str, object]) -> None:
     (tmp_path / "host.json").write_text(json.dumps({"extensions": {"queues": queues}}))
@@ -173,17 +154,19 @@ def test_timespans() -> None:
 
 def test_local_settings_never_override_the_environment(tmp_path: Path) -> None:
     (tmp_path / "local.settings.json").write_text(
-        json.dumps(
-            {"Values": {"A": "file", "B": "file", "FLAG": True}, "Host": {"LocalHttpPort": 7999}}
-        )
+        json.dumps({"IsEncrypted": False, "Values": {"A": "file", "B": "file"}})
     )
-    settings = read_local_settings(tmp_path)
-    assert settings is not None
-    assert settings.http_port == 7999
+    values = read_local_settings(tmp_path)
     environ = {"B": "env"}
-    assert sorted(apply_local_settings(settings, environ)) == ["A", "FLAG"]
-    assert environ == {"A": "file", "B": "env", "FLAG": "true"}
-    assert read_local_settings(tmp_path / "nowhere") is None
+    assert apply_local_settings(values, environ) == ["A"]
+    assert environ == {"A": "file", "B": "env"}
+    assert read_local_settings(tmp_path / "nowhere") == {}
+
+
+def test_local_settings_values_must_be_strings(tmp_path: Path) -> None:
+    (tmp_path / "local.settings.json").write_text(json.dumps({"Values": {"FLAG": True}}))
+    with pytest.raises(ConfigError, match="strings"):
+        read_local_settings(tmp_path)
 
 
 def test_setting_references() -> None:
@@ -204,21 +187,16 @@ def test_ncrontab_schedule_has_seconds_first() -> None:
     assert schedule.next_after(start) == datetime(2026, 1, 1, 0, 0, 10, tzinfo=UTC)
 
 
-def test_five_field_cron_and_timespan_schedules() -> None:
-    start = datetime(2026, 1, 1, 0, 0, 3, tzinfo=UTC)
-    assert parse_schedule("*/5 * * * *", "f", {}).next_after(start) == start.replace(
-        minute=5, second=0
-    )
-    assert parse_schedule("00:00:30", "f", {}).next_after(start) == start + timedelta(seconds=30)
-
-
 @pytest.mark.parametrize(
     ("raw", "env", "message"),
     [
         ("%S%", {}, "'S'"),
-        ("%S%", {"S": "bogus"}, "'S'"),
+        ("%S%", {"S": "bogus"}, "%S%"),
         ("61 * * * * *", {}, "NCRONTAB"),
         ("* * * * * * * *", {}, "NCRONTAB"),
+        # Five-field cron and TimeSpan schedules are not supported: the app uses neither.
+        ("*/5 * * * *", {}, "six fields"),
+        ("00:00:30", {}, "six fields"),
     ],
 )
 def test_bad_schedules_name_the_problem(raw: str, env: dict[str, str], message: str) -> None:
@@ -230,15 +208,14 @@ def test_bad_schedules_name_the_problem(raw: str, env: dict[str, str], message: 
 
 
 @pytest.mark.parametrize(
-    ("text", "encoding", "body"),
+    ("text", "body"),
     [
-        ("aGVsbG8=", "base64", b"hello"),
-        ("aGVs\nbG8=", "base64", b"hello"),
-        ("hello world!", "base64", b"hello world!"),
-        ("héllo", "base64", "héllo".encode()),
-        ("aGVsbG8=", "none", b"aGVsbG8="),
-        ("", "base64", b""),
+        ("aGVsbG8=", b"hello"),
+        ("aGVs\nbG8=", b"hello"),
+        ("hello world!", b"hello world!"),
+        ("héllo", "héllo".encode()),
+        ("", b""),
     ],
 )
-def test_decode_body(text: str, encoding: str, body: bytes) -> None:
-    assert decode_body(text, encoding) == body
+def test_decode_body(text: str, body: bytes) -> None:
+    assert decode_body(text) == body
