@@ -5,54 +5,28 @@ Filters are module constants with `@name` parameters; values never become OData 
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import islice
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, cast
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
-    HttpResponseError,
     ResourceExistsError,
     ResourceModifiedError,
     ResourceNotFoundError,
-    ServiceRequestError,
-    ServiceResponseError,
 )
-from azure.data.tables import TableClient, TableTransactionError, UpdateMode
+from azure.data.tables import TableClient, UpdateMode
 
 from shared.adapters.tables.codec import Entity
+from shared.adapters.tables.tenants import TenantRegistry
 from shared.app.ports import StoreConflict
-from shared.domain.errors import StorageUnavailable
 
-P = ParamSpec("P")
-R = TypeVar("R")
 Operation = tuple[Any, ...]
 
 # Azure allows at most 15 comparisons in one $filter; the PartitionKey test is one.
 MAX_KEYS_PER_QUERY = 14
 MAX_BATCH = 100  # operations in one entity-group transaction
-_UNAVAILABLE_STATUSES = {408, 429, 500, 502, 503, 504}
 _RANGE = "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high"
-
-
-def storage_call(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn an unreachable or failing storage service into a 503 with Retry-After."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except (ServiceRequestError, ServiceResponseError) as exc:
-            raise StorageUnavailable("Storage cannot be reached; try again shortly.") from exc
-        except HttpResponseError as exc:
-            if isinstance(exc, TableTransactionError | StoreConflict):
-                raise
-            if exc.status_code in _UNAVAILABLE_STATUSES:
-                raise StorageUnavailable("Storage is busy or failing; try again shortly.") from exc
-            raise
-
-    return wrapper
 
 
 def if_match(etag: str) -> dict[str, Any]:
@@ -61,15 +35,25 @@ def if_match(etag: str) -> dict[str, Any]:
 
 
 class TableBase:
-    """One table client and the query and write helpers the stores share."""
+    """One table client, the tenants registry, and the query and write helpers the stores
+    share."""
 
-    def __init__(self, table: TableClient) -> None:
+    def __init__(self, table: TableClient, tenants: TenantRegistry) -> None:
         self._table = table
+        self._tenants = tenants
 
     @property
     def table(self) -> TableClient:
         """The SDK client (for tools that inspect raw rows)."""
         return self._table
+
+    def known_tenants(self) -> list[str]:
+        """Every tenant that ever set up a product or settings (background work visits them)."""
+        return self._tenants.known()
+
+    def register_tenant(self, tenant: str) -> None:
+        """Remember that the tenant exists."""
+        self._tenants.register(tenant)
 
     def _query(self, filter_: str, parameters: dict[str, Any], **kwargs: Any) -> Iterator[Entity]:
         return cast(

@@ -5,24 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from azure.data.tables import TableClient, UpdateMode
+from azure.data.tables import UpdateMode
 
 from shared.adapters.tables import codec, keys
-from shared.adapters.tables.base import TableBase, storage_call
-from shared.adapters.tables.tenants import TenantRegistry
+from shared.adapters.tables.base import TableBase
+from shared.adapters.tables.errors import storage_call
 from shared.app.ports import OutboxRow, Versioned
 
 
 class TableOutboxStore(TableBase):
     """Outbox rows (`O|…`) of every tenant's partition."""
-
-    def __init__(self, table: TableClient, tenants: TenantRegistry) -> None:
-        super().__init__(table)
-        self._tenants = tenants
-
-    def known_tenants(self) -> list[str]:
-        """Every tenant that may have outbox rows."""
-        return self._tenants.known()
 
     @storage_call
     def get_outbox(self, tenant: str, key: str) -> Versioned[OutboxRow] | None:

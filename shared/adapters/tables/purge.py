@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from azure.data.tables import TableClient, TableTransactionError
+from azure.data.tables import TableTransactionError
 
 from shared.adapters.tables import keys
-from shared.adapters.tables.base import MAX_BATCH, TableBase, storage_call
+from shared.adapters.tables.base import MAX_BATCH, TableBase
 from shared.adapters.tables.codec import Entity
-from shared.adapters.tables.tenants import TenantRegistry
+from shared.adapters.tables.errors import storage_call
 
 
 class TablePurgeStore(TableBase):
     """Removes expired requests, reading only the expired key range."""
-
-    def __init__(self, table: TableClient, tenants: TenantRegistry) -> None:
-        super().__init__(table)
-        self._tenants = tenants
-
-    def known_tenants(self) -> list[str]:
-        """Every tenant that may have requests."""
-        return self._tenants.known()
 
     @storage_call
     def purge_expired(

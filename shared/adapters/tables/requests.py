@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from azure.data.tables import TableClient, TableTransactionError, UpdateMode
+from azure.data.tables import TableTransactionError, UpdateMode
 
 from shared.adapters.tables import codec, keys
-from shared.adapters.tables.base import Operation, TableBase, if_match, storage_call
+from shared.adapters.tables.base import Operation, TableBase, if_match
 from shared.adapters.tables.codec import Entity
-from shared.adapters.tables.tenants import TenantRegistry
+from shared.adapters.tables.errors import storage_call
 from shared.app.ports import (
     AlreadyAssigned,
     ApprovalWrite,
@@ -48,14 +48,6 @@ _REPLACE = {"mode": UpdateMode.REPLACE}
 
 class TableRequestStore(TableBase):
     """A tenant's catalogue, settings and requests, one partition per tenant."""
-
-    def __init__(self, table: TableClient, tenants: TenantRegistry) -> None:
-        super().__init__(table)
-        self._tenants = tenants
-
-    def register_tenant(self, tenant: str) -> None:
-        """Remember that the tenant exists (background work visits known tenants)."""
-        self._tenants.register(tenant)
 
     # -- catalogue -------------------------------------------------------------------------
 

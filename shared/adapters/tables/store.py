@@ -5,7 +5,7 @@ from __future__ import annotations
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableClient
 
-from shared.adapters.tables.base import storage_call
+from shared.adapters.tables.errors import storage_call
 from shared.adapters.tables.outbox import TableOutboxStore
 from shared.adapters.tables.purge import TablePurgeStore
 from shared.adapters.tables.requests import TableRequestStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from azure.data.tables import TableClient, UpdateMode
 
-from shared.adapters.tables.base import storage_call
+from shared.adapters.tables.errors import storage_call
 
 
 class TenantRegistry:
