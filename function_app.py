@@ -9,6 +9,7 @@ from functions import (
     dev_http,
     email_queue,
     health_http,
+    microsoft365_http,
     products_http,
     requests_http,
     retention_timer,
@@ -38,5 +39,6 @@ for area in (
     email_queue,
     retention_timer,
     console_http,
+    microsoft365_http,
 ):
     app.register_functions(area.bp)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from shared import bootstrap
     from shared.adapters import auth
     from shared.app import queries
+    from shared.app.fulfilment import FulfilmentWorker
     from shared.app.notifications import NotificationWorker, OutboxRelay
     from shared.app.retention import RetentionSweeper
     from shared.app.service import LicenseService
@@ -59,6 +60,11 @@ def email_worker() -> NotificationWorker:
 def outbox_relay() -> OutboxRelay:
     """The outbox relay timer's work."""
     return bootstrap.container().relay()
+
+
+def fulfilment_worker() -> FulfilmentWorker:
+    """The queue-triggered Microsoft 365 fulfilment."""
+    return bootstrap.container().fulfilment()
 
 
 def retention_sweep() -> RetentionSweeper:

@@ -46,6 +46,11 @@ def json_response(data: Any, status: int = 200) -> func.HttpResponse:
     )
 
 
+def redirect_response(location: str) -> func.HttpResponse:
+    """A 302 to `location` (a browser round trip through Microsoft's consent page)."""
+    return func.HttpResponse(status_code=302, headers={**_SECURITY_HEADERS, "Location": location})
+
+
 def problem_response(error: AppError) -> func.HttpResponse:
     """RFC 9457 problem+json for a typed error, with its stable `code`."""
     # Standard members last: an error's extra fields can never overwrite them.

@@ -1,6 +1,7 @@
 // License Requests on Azure: `azd up` provisions everything the app needs, with no
 // stored secret other than CURSOR_SECRET: storage, telemetry and email all use the
-// app's user-assigned managed identity.
+// app's user-assigned managed identity, and so does Microsoft Graph (the identity is the
+// federated credential of the multi-tenant app registration, app/graph.bicep).
 //
 // Subscription scope (the azd convention): creates rg-<environment> and deploys the
 // modules under app/ into it.
@@ -56,6 +57,26 @@ param retentionSchedule string = '0 0 2 * * *'
 
 @description('OUTBOX_RELAY_SCHEDULE: six-field NCRONTAB (UTC) of the outbox relay.')
 param outboxRelaySchedule string = '0 * * * * *'
+
+@description('CATALOGUE_SYNC_SCHEDULE: six-field NCRONTAB (UTC) of the Microsoft 365 catalogue sync.')
+param catalogueSyncSchedule string = '0 0 * * * *'
+
+@allowed([
+  'create'
+  'existing'
+  'none'
+])
+@description('Microsoft Graph app registration: create (azd creates the multi-tenant registration and its federated credential), existing (use graphClientId and add its federated credential by hand) or none (Microsoft 365 features off, manual products only).')
+param graphAppRegistration string = 'create'
+
+@description('GRAPH_CLIENT_ID of an existing multi-tenant registration; used only with graphAppRegistration = existing.')
+param graphClientId string = ''
+
+@description('Display name of the created registration: customer admins see it on the consent prompt.')
+param graphAppDisplayName string = 'License Requests'
+
+@description('Also request GroupMember.ReadWrite.All, for group-based licensing (off: least privilege). Tenants that consented before must consent again.')
+param graphGroupLicensing bool = false
 
 @allowed([
   2048
@@ -166,6 +187,7 @@ module api 'app/function.bicep' = {
     tags: tags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
+    identityPrincipalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
@@ -181,6 +203,12 @@ module api 'app/function.bicep' = {
     retentionPeriod: retentionPeriod
     retentionSchedule: retentionSchedule
     outboxRelaySchedule: outboxRelaySchedule
+    catalogueSyncSchedule: catalogueSyncSchedule
+    graphAppRegistration: graphAppRegistration
+    graphClientId: graphClientId
+    graphAppUniqueName: 'license-requests-${resourceToken}'
+    graphAppDisplayName: graphAppDisplayName
+    graphGroupLicensing: graphGroupLicensing
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
   }
@@ -195,6 +223,10 @@ output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.uri
 output API_BASE_URL string = '${api.outputs.uri}/api'
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+// Microsoft Graph: the registration customer tenants consent to, and its consent callback.
+output GRAPH_CLIENT_ID string = api.outputs.graphClientId
+output GRAPH_CONSENT_REDIRECT_URI string = api.outputs.consentRedirectUri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output ACS_ENDPOINT string = email.outputs.endpoint

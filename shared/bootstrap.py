@@ -19,7 +19,10 @@ from shared.adapters.queue_notifier import QueueNotifier
 from shared.adapters.tables.store import TableStore
 from shared.app.context import UseCaseContext
 from shared.app.cursors import CursorCodec
+from shared.app.directory import Directory
 from shared.app.email_rendering import EmailRenderer
+from shared.app.fulfilment import FulfilmentWorker
+from shared.app.microsoft365 import ConsentConfig
 from shared.app.notifications import NotificationWorker, OutboxRelay
 from shared.app.ports import Clock, EmailSender, Notifier
 from shared.app.retention import RetentionSweeper
@@ -108,11 +111,12 @@ def build_store(settings: Settings, **client_options: Any) -> TableStore:
     return store
 
 
-def build_queue(settings: Settings, **client_options: Any) -> Any:
-    """The notifications queue client, the queue and its poison queue created if missing."""
+def build_queue(settings: Settings, name: str | None = None, **client_options: Any) -> Any:
+    """A queue client (default: notifications), the queue and its poison queue created if
+    missing."""
     from azure.core.exceptions import ResourceExistsError
 
-    name = settings.notifications_queue
+    name = name or settings.notifications_queue
     clients = [queue_client(settings, q, **client_options) for q in (name, f"{name}-poison")]
     for client in clients:
         try:
@@ -120,6 +124,44 @@ def build_queue(settings: Settings, **client_options: Any) -> Any:
         except ResourceExistsError:
             pass
     return clients[0]
+
+
+def build_notifier(settings: Settings, **client_options: Any) -> QueueNotifier:
+    """Notices onto their queues: emails, and Microsoft 365 fulfilment."""
+    return QueueNotifier(
+        build_queue(settings, **client_options),
+        build_queue(settings, settings.fulfilment_queue, **client_options),
+    )
+
+
+def build_directory(settings: Settings) -> Directory | None:
+    """Microsoft Graph for connected tenants, or None without an app registration."""
+    if not settings.microsoft365_enabled:
+        return None
+    from shared.adapters.graph.client import GraphClient
+    from shared.adapters.graph.credentials import TenantCredentials
+    from shared.adapters.graph.directory import GraphDirectory
+    from shared.adapters.http_transport import Urllib3Transport, shared_transport
+
+    transport = (
+        Urllib3Transport(ca_certs=settings.graph_ca_bundle)
+        if settings.graph_ca_bundle
+        else shared_transport() or Urllib3Transport()
+    )
+    credentials = TenantCredentials(settings, managed_identity=lambda: credential(settings))
+    return GraphDirectory(GraphClient(settings.graph_base_url, credentials, transport))
+
+
+def consent_config(settings: Settings) -> ConsentConfig | None:
+    """Where admins consent and come back to, or None without an app registration."""
+    if not settings.microsoft365_enabled or not settings.graph_client_id:
+        return None
+    return ConsentConfig(
+        client_id=settings.graph_client_id,
+        authority_host=settings.graph_authority_host,
+        redirect_uri=f"{settings.public_base_url}/api/setup/microsoft365/callback",
+        console_url=f"{settings.public_base_url}/api/console/",
+    )
 
 
 def build_email_sender(settings: Settings) -> EmailSender:
@@ -186,6 +228,7 @@ class Container:
     service: LicenseService
     notifier: Notifier
     sender: EmailSender | None = None
+    directory: Directory | None = None
     _worker: NotificationWorker | None = field(default=None, repr=False)
 
     def worker(self) -> NotificationWorker:
@@ -201,6 +244,12 @@ class Container:
             )
         return self._worker
 
+    def fulfilment(self) -> FulfilmentWorker:
+        """The Microsoft 365 fulfilment worker."""
+        if self.directory is None:
+            raise SettingsError("Microsoft 365 fulfilment needs GRAPH_CLIENT_ID and a credential")
+        return FulfilmentWorker(self.service.context, self.directory, self.notifier)
+
     def retention(self) -> RetentionSweeper:
         """The retention sweep."""
         return RetentionSweeper(self.store.purge, self.clock, self.settings.retention_period)
@@ -215,8 +264,9 @@ def build(settings: Settings | None = None, **parts: Any) -> Container:
     settings = settings or get_settings()
     clock = parts.get("clock") or SystemClock()
     store = parts.get("store") or build_store(settings)
-    notifier = parts.get("notifier") or QueueNotifier(build_queue(settings))
+    notifier = parts.get("notifier") or build_notifier(settings)
     executor: Executor = parts.get("executor") or _read_pool()
+    directory = parts["directory"] if "directory" in parts else build_directory(settings)
     service = parts.get("service") or LicenseService(
         UseCaseContext(
             store=store.requests,
@@ -226,6 +276,8 @@ def build(settings: Settings | None = None, **parts: Any) -> Container:
             executor=executor,
         ),
         CursorCodec(settings.cursor_secret),
+        directory,
+        consent_config(settings),
     )
     return Container(
         settings=settings,
@@ -235,6 +287,7 @@ def build(settings: Settings | None = None, **parts: Any) -> Container:
         service=service,
         notifier=notifier,
         sender=parts.get("sender"),
+        directory=directory,
     )
 
 

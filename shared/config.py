@@ -30,7 +30,11 @@ _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 SCHEDULE_DEFAULTS = {
     "RETENTION_SCHEDULE": "0 0 2 * * *",
     "OUTBOX_RELAY_SCHEDULE": "0 * * * * *",
+    "CATALOGUE_SYNC_SCHEDULE": "0 0 * * * *",
 }
+GRAPH_BASE_URL = "https://graph.microsoft.com"
+GRAPH_AUTHORITY_HOST = "https://login.microsoftonline.com"
+LOCAL_PUBLIC_BASE_URL = "http://127.0.0.1:7071"
 
 
 class SettingsError(ValueError):
@@ -53,6 +57,7 @@ class Settings:
     table_name: str = "licenserequests"
     tenants_table_name: str = "licensetenants"
     notifications_queue: str = "license-notifications"
+    fulfilment_queue: str = "license-fulfilment"
     cursor_secret: str = DEV_CURSOR_SECRET_DEFAULT
     retention_period: timedelta = timedelta(days=30)
     email_sender: Literal["acs", "outbox"] = "outbox"
@@ -66,6 +71,26 @@ class Settings:
     console_api_scope: str | None = None
     appinsights_connection_string: str | None = None
     appinsights_authentication_string: str | None = None
+    # Microsoft Graph, as the multi-tenant app registration GRAPH_CLIENT_ID.
+    graph_client_id: str | None = None
+    graph_client_secret: str | None = None
+    graph_client_certificate_path: str | None = None
+    graph_client_certificate_password: str | None = None
+    graph_federated_credential: Literal["managed_identity"] | None = None
+    graph_base_url: str = GRAPH_BASE_URL
+    graph_authority_host: str = GRAPH_AUTHORITY_HOST
+    # A CA bundle to trust for Graph and its token endpoint (the local emulator's only).
+    graph_ca_bundle: str | None = None
+    public_base_url: str = LOCAL_PUBLIC_BASE_URL
+
+    @property
+    def microsoft365_enabled(self) -> bool:
+        """True when the app can get Graph tokens for connected tenants."""
+        return bool(self.graph_client_id) and bool(
+            self.graph_federated_credential
+            or self.graph_client_certificate_path
+            or self.graph_client_secret
+        )
 
     @property
     def storage_is_local(self) -> bool:
@@ -107,6 +132,15 @@ def _check_schedule(name: str, raw: str) -> None:
         )
     if not all(re.fullmatch(r"[0-9*/,\-A-Za-z]+", f) for f in fields):
         raise SettingsError(f"{name}={raw!r} has characters NCRONTAB does not allow")
+
+
+def _origin(name: str, raw: str, *, https: bool = True) -> str:
+    """An absolute URL without a trailing slash; https unless `https` is False."""
+    parsed = urlparse(raw.strip())
+    schemes = ("https",) if https else ("https", "http")
+    if parsed.scheme not in schemes or not parsed.netloc or parsed.query or parsed.fragment:
+        raise SettingsError(f"{name}={raw!r} must be an absolute {' or '.join(schemes)} URL")
+    return raw.strip().rstrip("/")
 
 
 def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
@@ -168,6 +202,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         appinsights_connection_string=(get("APPLICATIONINSIGHTS_CONNECTION_STRING") or "").strip()
         or None,
         appinsights_authentication_string=get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"),
+        graph_client_id=get("GRAPH_CLIENT_ID") or None,
+        graph_client_secret=get("GRAPH_CLIENT_SECRET") or None,
+        graph_client_certificate_path=get("GRAPH_CLIENT_CERTIFICATE_PATH") or None,
+        graph_client_certificate_password=get("GRAPH_CLIENT_CERTIFICATE_PASSWORD") or None,
+        graph_federated_credential=_choice(  # type: ignore[arg-type]
+            "GRAPH_FEDERATED_CREDENTIAL",
+            get("GRAPH_FEDERATED_CREDENTIAL") or "",
+            ("", "managed_identity"),
+        )
+        or None,
+        graph_base_url=_origin("GRAPH_BASE_URL", get("GRAPH_BASE_URL") or GRAPH_BASE_URL),
+        graph_authority_host=_origin(
+            "GRAPH_AUTHORITY_HOST", get("GRAPH_AUTHORITY_HOST") or GRAPH_AUTHORITY_HOST
+        ),
+        graph_ca_bundle=get("GRAPH_CA_BUNDLE") or None,
+        public_base_url=_origin(
+            "PUBLIC_BASE_URL", get("PUBLIC_BASE_URL") or LOCAL_PUBLIC_BASE_URL, https=False
+        ),
     )
     # Schedules are read by the Functions host (%NAME%), not by the app: checked here so a
     # malformed one fails the start, not the first timer.
@@ -189,6 +241,12 @@ def _check_security(s: Settings) -> None:
         if s.cursor_secret == DEV_CURSOR_SECRET_DEFAULT or len(s.cursor_secret) < 32:
             raise SettingsError(
                 "AUTH_MODE=entra needs CURSOR_SECRET (at least 32 random characters)"
+            )
+        if s.graph_ca_bundle:
+            raise SettingsError("GRAPH_CA_BUNDLE is for the local Graph emulator (AUTH_MODE=dev)")
+        if s.microsoft365_enabled and not s.public_base_url.startswith("https://"):
+            raise SettingsError(
+                "GRAPH_CLIENT_ID in AUTH_MODE=entra needs PUBLIC_BASE_URL (the app's https origin)"
             )
 
 

@@ -1,6 +1,7 @@
 // The Flex Consumption plan and the Python Function App, configured for identity-based
-// storage, Entra ID auth, ACS Email through the managed identity, and Entra ID
-// telemetry to Application Insights.
+// storage, Entra ID auth, ACS Email through the managed identity, Entra ID telemetry to
+// Application Insights, and Microsoft Graph through a multi-tenant app registration whose
+// credential is that same managed identity (graph.bicep).
 param name string
 param planName string
 param location string
@@ -10,6 +11,8 @@ param tags object = {}
 param identityId string
 @description('Client id of the user-assigned managed identity.')
 param identityClientId string
+@description('Principal (object) id of the user-assigned managed identity.')
+param identityPrincipalId string
 
 param storageAccountName string
 param blobEndpoint string
@@ -29,6 +32,23 @@ param emailLanguage string = 'en'
 param retentionPeriod string = 'P30D'
 param retentionSchedule string = '0 0 2 * * *'
 param outboxRelaySchedule string = '0 * * * * *'
+param catalogueSyncSchedule string = '0 0 * * * *'
+
+@description('Microsoft Graph app registration: create (graph.bicep), existing (graphClientId; its federated credential is added by hand) or none (Microsoft 365 features off).')
+@allowed([
+  'create'
+  'existing'
+  'none'
+])
+param graphAppRegistration string = 'create'
+@description('Client id of an existing multi-tenant registration (graphAppRegistration = existing).')
+param graphClientId string = ''
+@description('Graph uniqueName of the registration graph.bicep creates.')
+param graphAppUniqueName string
+@description('Display name of the registration graph.bicep creates (shown on the consent prompt).')
+param graphAppDisplayName string = 'License Requests'
+@description('Request GroupMember.ReadWrite.All too, for group-based licensing.')
+param graphGroupLicensing bool = false
 
 @allowed([
   2048
@@ -103,6 +123,29 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// The app's public origin: the admin-consent callback and links it builds start here.
+var publicBaseUrl = 'https://${functionApp.properties.defaultHostName}'
+// Where Microsoft's admin-consent endpoint sends a customer tenant's admin back to.
+var consentRedirectUri = '${publicBaseUrl}/api/setup/microsoft365/callback'
+var createsGraphApp = graphAppRegistration == 'create'
+var usesExistingGraphApp = graphAppRegistration == 'existing'
+
+// The registration needs the site's host name (its redirect URI) and the app settings need
+// the registration's client id, so it is created here, between the two.
+module graphApp 'graph.bicep' = if (createsGraphApp) {
+  name: 'graph-app'
+  params: {
+    uniqueName: graphAppUniqueName
+    displayName: graphAppDisplayName
+    consentRedirectUri: consentRedirectUri
+    identityPrincipalId: identityPrincipalId
+    groupLicensing: graphGroupLicensing
+  }
+}
+
+// Empty (Microsoft 365 off) unless a registration is created or named.
+var graphClientIdSetting = createsGraphApp ? graphApp.outputs.clientId : (usesExistingGraphApp ? graphClientId : '')
+
 // checkov reads every Microsoft.Web/sites/config as the web config, so its web-config
 // checks land on the app settings; each is answered below.
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
@@ -135,6 +178,13 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RETENTION_PERIOD: retentionPeriod
     RETENTION_SCHEDULE: retentionSchedule
     OUTBOX_RELAY_SCHEDULE: outboxRelaySchedule
+    // Microsoft Graph: app-only tokens per customer tenant for the multi-tenant
+    // registration, whose credential is this app's managed identity (the one named by
+    // AzureWebJobsStorage__clientId): no secret or certificate anywhere.
+    GRAPH_CLIENT_ID: graphClientIdSetting
+    GRAPH_FEDERATED_CREDENTIAL: 'managed_identity'
+    PUBLIC_BASE_URL: publicBaseUrl
+    CATALOGUE_SYNC_SCHEDULE: catalogueSyncSchedule
     // Telemetry with the managed identity (Application Insights has local auth off).
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
@@ -161,4 +211,6 @@ resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
 }
 
 output name string = functionApp.name
-output uri string = 'https://${functionApp.properties.defaultHostName}'
+output uri string = publicBaseUrl
+output graphClientId string = graphClientIdSetting
+output consentRedirectUri string = consentRedirectUri

@@ -21,10 +21,12 @@ param tableNames array = [
   'licensetenants'
 ]
 
-@description('The notification queue and the poison queue the host moves failed messages to.')
+@description('The app\'s queues (Settings.notifications_queue, Settings.fulfilment_queue), each with the poison queue the host moves failed messages to.')
 param queueNames array = [
   'license-notifications'
   'license-notifications-poison'
+  'license-fulfilment'
+  'license-fulfilment-poison'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

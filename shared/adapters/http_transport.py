@@ -67,8 +67,10 @@ class _Response(HttpResponseImpl):
 class Urllib3Transport(HttpTransport[Any, Any]):
     """Sends azure-core requests through one thread-safe urllib3 `PoolManager`."""
 
-    def __init__(self, pool_size: int = POOL_SIZE) -> None:
-        self._pools = urllib3.PoolManager(maxsize=pool_size, retries=False, ca_certs=_ca_bundle())
+    def __init__(self, pool_size: int = POOL_SIZE, ca_certs: str | None = None) -> None:
+        self._pools = urllib3.PoolManager(
+            maxsize=pool_size, retries=False, ca_certs=ca_certs or _ca_bundle()
+        )
         self._legacy: RequestsTransport | None = None
         self._lock = threading.Lock()
 

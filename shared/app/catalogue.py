@@ -8,6 +8,7 @@ from shared.app.context import UseCaseContext
 from shared.domain import rules
 from shared.domain.errors import InvalidRequest
 from shared.domain.identity import Principal
+from shared.domain.microsoft365 import updated_microsoft365_product
 from shared.domain.models import Product, ProductPut, is_valid_id
 
 
@@ -41,7 +42,8 @@ class Catalogue:
         ]
 
     def put_product(self, who: Principal, product_id: str, body: ProductPut) -> Product:
-        """Create or replace a product; its assigned count is kept (X1)."""
+        """Create or replace a manual product (its assigned count is kept, X1), or change
+        what an admin may change of a Microsoft 365 one."""
         rules.require_admin(who)
         if not is_valid_id(product_id):
             raise InvalidRequest("productId must be 1-64 letters, digits, '.', '_' or '-'.")
@@ -49,18 +51,18 @@ class Catalogue:
 
         def attempt(_: int) -> Product:
             current = store.get_product(who.tenant_id, product_id)
-            assigned = current.value.assigned_licenses if current else 0
-            rules.check_total_licenses(body.total_licenses, assigned)
-            product = Product(
-                id=product_id,
-                name=body.name,
-                self_service_purchase=body.self_service_purchase,
-                service_plans=body.service_plans,
-                total_licenses=body.total_licenses,
-                assigned_licenses=assigned,
-                updated_at=self._ctx.now(),
-                updated_by=rules.person(who),
-            )
+            if current and current.value.source == "microsoft365":
+                product = updated_microsoft365_product(
+                    current.value, body, rules.person(who), self._ctx.now()
+                )
+            else:
+                product = rules.manual_product(
+                    product_id,
+                    body,
+                    current.value.assigned_licenses if current else 0,
+                    rules.person(who),
+                    self._ctx.now(),
+                )
             store.save_product(who.tenant_id, product, current.etag if current else None)
             return product
 

@@ -14,6 +14,7 @@ class CursorCodec:
     """Signs a storage position together with the tenant and listing it belongs to."""
 
     def __init__(self, secret: str) -> None:
+        self.secret = secret
         self._key = secret.encode()
 
     def _sign(self, scope: str, position: str) -> str:

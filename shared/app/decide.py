@@ -7,16 +7,19 @@ from collections import Counter
 from collections.abc import Callable
 
 from shared.app.context import UseCaseContext
+from shared.app.directory import Directory
 from shared.app.ports import AlreadyAssigned, ApprovalWrite, DenialWrite
 from shared.app.retry import TryAgain, too_busy
 from shared.domain import rules
-from shared.domain.errors import InsufficientLicenses, NotFound
+from shared.domain.errors import InsufficientLicenses, NotConnected, NotFound, NothingToRetry
 from shared.domain.identity import Principal
 from shared.domain.ids import is_request_id
-from shared.domain.models import ApproveCommand, DenyCommand, LicenseRequest
-from shared.domain.notices import decision_notice
+from shared.domain.microsoft365 import retried, with_live_seats
+from shared.domain.models import ApproveCommand, DenyCommand, LicenseRequest, Product
+from shared.domain.notices import decision_notice, fulfilment_notice
 
 log = logging.getLogger(__name__)
+_HELD = "alreadyLicensed"
 
 
 def _gave_up(what: str, who: Principal, request_id: str) -> Callable[[], Exception]:
@@ -34,8 +37,9 @@ def _gave_up(what: str, who: Principal, request_id: str) -> Callable[[], Excepti
 class Decide:
     """Approve or deny a pending request, once."""
 
-    def __init__(self, ctx: UseCaseContext) -> None:
+    def __init__(self, ctx: UseCaseContext, directory: Directory | None = None) -> None:
         self._ctx = ctx
+        self._directory = directory
 
     def approve(self, who: Principal, request_id: str, command: ApproveCommand) -> LicenseRequest:
         """Assign licences in one transaction, or fail with nothing changed."""
@@ -46,6 +50,8 @@ class Decide:
         # Users of the request who already hold a product, learnt only when seats are short
         # or an assignment row already exists: (product id, holders).
         known: tuple[str | None, set[str]] = (None, set())
+        # Microsoft 365 seats, read live once per approval (X1 against the real count).
+        live: dict[str, Product] = {}
 
         def attempt(number: int) -> LicenseRequest:
             nonlocal known
@@ -56,23 +62,42 @@ class Decide:
             catalogue = {pid: v.value for pid, v in found.catalogue.items()}
             target = command.product_id or request.product_id
             holders = known[1] if known[0] == target else set()
+            chosen = catalogue.get(target)
+            if chosen and chosen.source == "microsoft365":
+                if target not in live:
+                    live[target] = self._live_seats(tenant, chosen)
+                catalogue[target] = live[target].model_copy(
+                    update={"reserved_licenses": chosen.reserved_licenses}
+                )
+                # The directory said at submit who already holds the requested product;
+                # for another one, fulfilment finds out (and frees their seats).
+                holders = set()
+                if target == request.product_id:
+                    holders = {u.email.lower() for u in request.users if u.outcome == _HELD}
             try:
                 plan = rules.plan_approval(
                     request, catalogue, command, holders, rules.person(who), ctx.now()
                 )
             except InsufficientLicenses:
-                if known[0] == target:
+                if known[0] == target or target in live:
                     raise
                 # Users who already hold the product need no seat: learn who they are
                 # before saying no (this read happens only on this path).
                 known = (target, self._holders(tenant, target, request))
                 raise TryAgain from None
-            notice = decision_notice(plan.request, plan.product)
+            microsoft365 = plan.product.source == "microsoft365"
+            if plan.request.fulfilment:
+                # Emails wait for the real outcome: the fulfilment step sends them.
+                notice = fulfilment_notice(plan.request, ctx.now())
+            else:
+                notice = decision_notice(plan.request, plan.product)
             write = ApprovalWrite(
                 before=found.request,
                 after=plan.request,
                 product=found.catalogue[plan.product.id],
-                assigned_emails=plan.newly_assigned,
+                counted=plan.product,
+                # Microsoft 365 knows who holds its licences: no assignment rows.
+                assigned_emails=[] if microsoft365 else plan.newly_assigned,
                 notice=notice,
             )
             try:
@@ -101,6 +126,29 @@ class Decide:
             return plan.request
 
         return ctx.retry(attempt, _gave_up("approval", who, request_id))
+
+    def _live_seats(self, tenant: str, product: Product) -> Product:
+        if self._directory is None:
+            raise NotConnected("Microsoft 365 is not available to this deployment.")
+        skus = {s.sku_id: s for s in self._directory.subscribed_skus(tenant)}
+        return with_live_seats(product, skus.get(product.sku_id or ""))
+
+    def retry_fulfilment(self, who: Principal, request_id: str) -> LicenseRequest:
+        """Assign again the licences that could not be assigned (admins)."""
+        rules.require_admin(who)
+        ctx, tenant = self._ctx, who.tenant_id
+
+        def attempt(_: int) -> LicenseRequest:
+            current = ctx.read_request(who, request_id)
+            after, again = retried(current.value, ctx.now())
+            if not again:
+                raise NothingToRetry("No user of this request is waiting for a retry.")
+            notice = fulfilment_notice(after, ctx.now())
+            etag = ctx.store.commit_retry(tenant, DenialWrite(current, after, notice))
+            ctx.publish(tenant, notice, etag)
+            return after
+
+        return ctx.retry(attempt)
 
     def _holders(self, tenant: str, product_id: str, request: LicenseRequest) -> set[str]:
         return self._ctx.store.holders(tenant, product_id, [u.email for u in request.users])

@@ -13,11 +13,20 @@ from typing import Any
 from shared.app.ports import OutgoingEmail
 
 TEMPLATES = Path(__file__).with_name("email_templates")
-KINDS = ("approved", "already_licensed", "not_assigned", "denied", "new_request")
+KINDS = (
+    "approved",
+    "already_licensed",
+    "not_assigned",
+    "denied",
+    "new_request",
+    "not_fulfilled",
+    "fulfilment_failures",
+)
 _TEMPLATE_FOR_OUTCOME = {
     "assigned": "approved",
     "alreadyLicensed": "already_licensed",
     "notAssigned": "not_assigned",
+    "failed": "not_fulfilled",
 }
 
 
@@ -69,6 +78,8 @@ class EmailRenderer:
         """Every email a notice asks for, in a stable order."""
         if payload.get("kind") == "submitted":
             return self._new_request(tenant, notice_id, payload)
+        if payload.get("kind") == "failures":
+            return self._failures(tenant, notice_id, payload)
         return self._decision(tenant, notice_id, payload)
 
     @staticmethod
@@ -103,8 +114,12 @@ class EmailRenderer:
                 "others": self._snippet("others", as_html, rows=rows) if len(users) > 1 else "",
             }
         emails = []
+        # After a retried fulfilment only the retried users hear of it.
+        notify = {str(e).lower() for e in p["notify"]} if "notify" in p else None
         for user in users:
             email, outcome = str(user["email"]), str(user["outcome"])
+            if notify is not None and email.lower() not in notify:
+                continue
             kind = (
                 "denied"
                 if p["action"] == "deny"
@@ -116,6 +131,7 @@ class EmailRenderer:
                 "requested_product": str(p["requestedProductName"]),
                 "decided_by": str(p["decidedBy"]),
                 "request_id": str(p["requestId"]),
+                "reason": self._reason(user),
             }
             # Switched-off apps concern only those who got the product; the list of
             # everyone's outcome goes to the requester only.
@@ -140,6 +156,39 @@ class EmailRenderer:
                 )
             )
         return emails
+
+    def _reason(self, user: Mapping[str, Any]) -> str:
+        failure = user.get("failure")
+        return self._label(str(failure["code"])) if isinstance(failure, dict) else ""
+
+    def _failures(self, tenant: str, notice_id: str, p: Mapping[str, Any]) -> list[OutgoingEmail]:
+        users = list(p["users"])
+        requester = p["requester"]
+        plain = {
+            "requester": f"{requester['name']} <{requester['email']}>",
+            "requested_product": str(p["productName"]),
+            "user_count": str(len(users)),
+            "request_id": str(p["requestId"]),
+        }
+
+        def line(u: Mapping[str, Any]) -> tuple[str, str]:
+            who = f"{u.get('name') or u['email']} <{u['email']}>"
+            why = f"{self._reason(u)} ({u['failure']['message']})"
+            return who, why
+
+        text_users = "".join("  - {}: {}\n".format(*line(u)) for u in users)
+        html_users = "".join(
+            "<li>{}: {}</li>".format(*(html.escape(part) for part in line(u))) for u in users
+        )
+        subject, text, page = self._fill(
+            "fulfilment_failures",
+            {**plain, "users": text_users},
+            {**self._escaped(plain), "users": html_users},
+        )
+        return [
+            OutgoingEmail(r, None, subject, text, page, email_key(tenant, notice_id, r))
+            for r in p.get("recipients", [])
+        ]
 
     def _new_request(
         self, tenant: str, notice_id: str, p: Mapping[str, Any]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+from shared.domain.microsoft365 import Microsoft365Connection
 from shared.domain.models import (
     LicenseRequest,
     ListView,
@@ -47,6 +48,7 @@ class SubmitContext:
     # marker row that says so (needed to replace a marker that points at an expired request).
     pending_id: str | None
     pending_marker_etag: str | None
+    connection: Microsoft365Connection | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class ApprovalWrite:
     before: Versioned[LicenseRequest]
     after: LicenseRequest
     product: Versioned[Product]
+    # The product's counters after the approval (seats taken, or reserved).
+    counted: Product
     assigned_emails: Sequence[str]
     notice: Notice | None = None
 
@@ -75,6 +79,19 @@ class DenialWrite:
     before: Versioned[LicenseRequest]
     after: LicenseRequest
     notice: Notice | None = None
+
+
+@dataclass(frozen=True)
+class FulfilmentWrite:
+    """The single transaction a fulfilment round commits: the request's outcomes, the
+    product's counters, the fulfilment notice done (or kept) and the emails' notices."""
+
+    before: Versioned[LicenseRequest]
+    after: LicenseRequest
+    product: Versioned[Product] | None
+    counted: Product | None
+    done_notice: str | None
+    notices: Sequence[Notice] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,9 @@ class RequestStore(Protocol):
     def list_products(self, tenant: str) -> list[Product]: ...
 
     def get_product(self, tenant: str, product_id: str) -> Versioned[Product] | None: ...
+
+    def get_catalogue(self, tenant: str) -> dict[str, Versioned[Product]]:
+        """Every product of the tenant, by id, with its version."""
 
     def save_product(self, tenant: str, product: Product, etag: str | None) -> None:
         """Create (etag None; StoreConflict if it exists) or replace at `etag`."""
@@ -168,6 +188,33 @@ class RequestStore(Protocol):
 
     def register_tenant(self, tenant: str) -> None:
         """Remember that the tenant exists (the retention sweep visits known tenants)."""
+
+    def get_connection(self, tenant: str) -> Versioned[Microsoft365Connection] | None: ...
+
+    def save_connection(
+        self, tenant: str, connection: Microsoft365Connection, etag: str | None
+    ) -> None:
+        """Create or replace at `etag` (StoreConflict when it moved), and mark the tenant
+        connected or not for the catalogue sync."""
+
+    def save_catalogue(
+        self,
+        tenant: str,
+        products: Sequence[tuple[Product, str | None]],
+        removed: Sequence[tuple[str, str]],
+    ) -> None:
+        """Write products (create when the etag is None, else replace at it) and delete
+        (id, etag) pairs: a catalogue sync; StoreConflict when a product moved."""
+
+    def commit_fulfilment(self, tenant: str, write: FulfilmentWrite) -> None:
+        """StaleRequest or StaleProduct when a race was lost."""
+
+    def commit_retry(self, tenant: str, write: DenialWrite) -> str | None:
+        """A request's failed users made pending again with a fulfilment notice; the
+        notice row's etag; StaleRequest when a race was lost."""
+
+    def connected_tenants(self) -> list[str]:
+        """Every tenant connected to Microsoft 365."""
 
 
 @dataclass(frozen=True)
@@ -240,7 +287,8 @@ class PurgeStore(Protocol):
 class Notifier(Protocol):
     """Hands committed outbox rows to the delivery queue (best effort: the relay catches up)."""
 
-    def publish(self, message: OutboxMessage) -> None: ...
+    def publish(self, message: OutboxMessage, delay: float = 0) -> None:
+        """Queue the message, visible after `delay` seconds."""
 
 
 @dataclass(frozen=True)

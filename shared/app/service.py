@@ -11,6 +11,9 @@ from shared.app.catalogue import Catalogue, CatalogueItem
 from shared.app.context import UseCaseContext
 from shared.app.cursors import CursorCodec
 from shared.app.decide import Decide
+from shared.app.directory import Directory
+from shared.app.microsoft365 import ConsentConfig, ConsentStates, Microsoft365
+from shared.app.people import People
 from shared.app.queries import ListQuery, MyRequests, PageQuery, RequestList, RequestQueries
 from shared.app.request_process import RequestProcessSettings
 from shared.app.submit import Submit, SubmitResult
@@ -30,13 +33,22 @@ from shared.domain.models import (
 class LicenseService:
     """The request lifecycle: catalogue, settings, submit, list, read, decide."""
 
-    def __init__(self, ctx: UseCaseContext, cursors: CursorCodec) -> None:
+    def __init__(
+        self,
+        ctx: UseCaseContext,
+        cursors: CursorCodec,
+        directory: Directory | None = None,
+        consent: ConsentConfig | None = None,
+    ) -> None:
         self.context = ctx
         self._catalogue = Catalogue(ctx)
         self._process = RequestProcessSettings(ctx)
-        self._submit = Submit(ctx)
-        self._decide = Decide(ctx)
+        self._submit = Submit(ctx, directory)
+        self._decide = Decide(ctx, directory)
         self._queries = RequestQueries(ctx, cursors, self._process)
+        # Connecting Microsoft 365 and the people picker (X11).
+        self.microsoft365 = Microsoft365(ctx, directory, consent, ConsentStates(cursors.secret))
+        self.people = People(ctx, directory)
 
     def list_products(self, who: Principal) -> list[CatalogueItem]:
         """Every product of the caller's tenant."""
@@ -77,3 +89,7 @@ class LicenseService:
     def deny(self, who: Principal, request_id: str, command: DenyCommand) -> LicenseRequest:
         """Deny the whole request."""
         return self._decide.deny(who, request_id, command)
+
+    def retry_fulfilment(self, who: Principal, request_id: str) -> LicenseRequest:
+        """Assign again what Microsoft 365 could not assign."""
+        return self._decide.retry_fulfilment(who, request_id)

@@ -5,12 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.app.context import UseCaseContext
+from shared.app.directory import Directory
 from shared.app.ports import NewRequestWrite
 from shared.domain import rules
-from shared.domain.errors import OwnRequestProcess, SelfServiceAllowed, UnknownProduct
+from shared.domain.errors import (
+    OwnRequestProcess,
+    SelfServiceAllowed,
+    UnknownProduct,
+    UnknownUser,
+)
 from shared.domain.identity import Principal
 from shared.domain.ids import new_request_id
-from shared.domain.models import LicenseRequest, RequestCreate
+from shared.domain.microsoft365 import resolved_users
+from shared.domain.models import LicenseRequest, Product, RequestCreate, RequestUser
 from shared.domain.notices import submitted_notice
 
 
@@ -25,12 +32,15 @@ class SubmitResult:
 class Submit:
     """Ask for a licence to a product whose self-service purchase is blocked."""
 
-    def __init__(self, ctx: UseCaseContext) -> None:
+    def __init__(self, ctx: UseCaseContext, directory: Directory | None = None) -> None:
         self._ctx = ctx
+        self._directory = directory
 
     def __call__(self, who: Principal, body: RequestCreate) -> SubmitResult:
         """A new pending request, or the caller's pending one for the product."""
         ctx, tenant = self._ctx, who.tenant_id
+        # The directory is asked once, whatever races the attempts lose.
+        resolved: dict[str, list[RequestUser]] = {}
 
         def attempt(_: int) -> SubmitResult:
             found = ctx.store.load_submit_context(tenant, body.product_id, who.user_id)
@@ -55,6 +65,10 @@ class Submit:
             request = rules.new_request(
                 new_request_id(now), body, product, rules.person(who), now, ctx.retention
             )
+            if found.connection and found.connection.connected and self._directory:
+                if product.id not in resolved:
+                    resolved[product.id] = self._in_directory(who, request, product)
+                request = request.model_copy(update={"users": resolved[product.id]})
             recipients = found.process.notify_admins
             notice = submitted_notice(request, recipients) if recipients else None
             # PendingExists (a concurrent submit took the marker) is a lost race: retried.
@@ -65,3 +79,20 @@ class Submit:
             return SubmitResult(request, created=True)
 
         return ctx.retry(attempt)
+
+    def _in_directory(
+        self, who: Principal, request: LicenseRequest, product: Product
+    ) -> list[RequestUser]:
+        """X11: everyone named must be a person of the tenant's directory."""
+        assert self._directory is not None
+        others = [u.email for u in request.users[1:]]
+        # The requester by the token's object id, the others by address: one lookup.
+        found = self._directory.users_by_address(who.tenant_id, [who.user_id, *others])
+        found[request.users[0].email.lower()] = found.get(who.user_id.lower())
+        users, unknown = resolved_users(request.users, found, product)
+        if unknown:
+            raise UnknownUser(
+                "Not an active account of your organisation: " + ", ".join(unknown) + ".",
+                users=unknown,
+            )
+        return users

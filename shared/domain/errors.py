@@ -77,6 +77,18 @@ class SelfServiceAllowed(AppError):
     title = "Self-service purchase is allowed for this product"
 
 
+class NotConnected(AppError):
+    status = 409
+    code = "not_connected"
+    title = "Microsoft 365 is not connected"
+
+
+class NothingToRetry(AppError):
+    status = 409
+    code = "nothing_to_retry"
+    title = "Nothing to retry"
+
+
 class PayloadTooLarge(AppError):
     status = 413
     code = "payload_too_large"
@@ -104,7 +116,7 @@ class InvalidServicePlan(AppError):
 class UnknownUser(AppError):
     status = 422
     code = "unknown_user"
-    title = "User is not part of this request"
+    title = "Unknown user"
 
 
 class NoUsersLeft(AppError):
@@ -128,6 +140,15 @@ class RetryLater(AppError):
 class StorageUnavailable(RetryLater):
     code = "storage_unavailable"
     title = "Storage unavailable"
+
+
+class DirectoryUnavailable(RetryLater):
+    code = "directory_unavailable"
+    title = "Microsoft 365 directory unavailable"
+
+
+class DirectoryThrottled(DirectoryUnavailable):
+    """Microsoft 365 asked to wait (429, or 503 with Retry-After)."""
 
 
 class AuthUnavailable(RetryLater):

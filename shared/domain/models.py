@@ -16,10 +16,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictBool,
     StrictInt,
     StringConstraints,
     field_validator,
+    model_serializer,
 )
 from pydantic.alias_generators import to_camel
 
@@ -29,8 +31,21 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _ID_RE = re.compile(ID_PATTERN)
 
 RequestStatus = Literal["pending", "approved", "denied"]
-UserOutcome = Literal["pending", "assigned", "alreadyLicensed", "notAssigned"]
+UserOutcome = Literal["pending", "assigned", "alreadyLicensed", "notAssigned", "failed"]
 ListView = Literal["pending", "completed", "all"]
+ProductSource = Literal["manual", "microsoft365"]
+FulfilmentStatus = Literal["pending", "done", "partial", "failed"]
+# Why a licence could not be assigned in Microsoft 365 (X11).
+FailureCode = Literal[
+    "usage_location_missing",
+    "no_licenses_available",
+    "conflicting_service_plans",
+    "dependent_service_plans",
+    "user_not_found",
+    "account_disabled",
+    "graph_error",
+]
+GUID_PATTERN = r"^[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$"
 
 
 def is_valid_id(value: str) -> bool:
@@ -99,17 +114,24 @@ class ServicePlan(InputModel):
 
 
 class ProductPut(InputModel):
-    """Body of PUT /api/products/{productId}."""
+    """Body of PUT /api/products/{productId}.
 
-    name: Text200
+    A manual product needs `name` and `totalLicenses`. A Microsoft 365 product takes
+    `selfServicePurchase`, a display `name` (null: the catalogue's own) and a licensing
+    group; its seats and plans come from Microsoft 365 and may only be repeated as they are.
+    """
+
+    name: Text200 | None = None
     self_service_purchase: Literal["allowed", "blocked"]
-    total_licenses: Annotated[StrictInt, Field(ge=0, le=10_000_000)]
-    service_plans: Annotated[list[ServicePlan], Field(max_length=100)] = []
+    total_licenses: Annotated[StrictInt, Field(ge=0, le=10_000_000)] | None = None
+    service_plans: Annotated[list[ServicePlan], Field(max_length=100)] | None = None
+    licensing_group_id: Annotated[str, StringConstraints(pattern=GUID_PATTERN)] | None = None
 
     @field_validator("service_plans")
     @classmethod
-    def _plans_unique(cls, plans: list[ServicePlan]) -> list[ServicePlan]:
-        _unique([p.id for p in plans], "service plan ids")
+    def _plans_unique(cls, plans: list[ServicePlan] | None) -> list[ServicePlan] | None:
+        if plans is not None:
+            _unique([p.id for p in plans], "service plan ids")
         return plans
 
 
@@ -141,21 +163,41 @@ class Product(WireModel):
     assigned_licenses: int
     updated_at: datetime | None = None
     updated_by: Person | None = None
+    source: ProductSource = "manual"
+    # Microsoft 365 products: the subscribed SKU, the admin's display name (None: the
+    # catalogue's), an optional licensed group, and seats reserved by approvals whose
+    # assignment in Microsoft 365 is still under way.
+    sku_id: str | None = None
+    sku_part_number: str | None = None
+    custom_name: str | None = None
+    licensing_group_id: str | None = None
+    reserved_licenses: int = 0
 
     @property
     def available_licenses(self) -> int:
-        """Licences not assigned yet."""
-        return max(self.total_licenses - self.assigned_licenses, 0)
+        """Licences neither assigned nor reserved."""
+        return max(self.total_licenses - self.assigned_licenses - self.reserved_licenses, 0)
 
     def to_view(self, *, admin: bool) -> dict[str, object]:
-        """Admins see licence counts; users only what they may request."""
+        """Admins see licence counts and where a product comes from; users what they may
+        request."""
+        view: dict[str, object] = {
+            "id": self.id,
+            "name": self.name,
+            "selfServicePurchase": self.self_service_purchase,
+            "servicePlans": [{"id": p.id, "name": p.name} for p in self.service_plans],
+        }
         if admin:
-            return self.model_dump(mode="json", by_alias=True, exclude={"updated_at", "updated_by"})
-        return self.model_dump(
-            mode="json",
-            by_alias=True,
-            exclude={"total_licenses", "assigned_licenses", "updated_at", "updated_by"},
-        )
+            view["totalLicenses"] = self.total_licenses
+            view["assignedLicenses"] = self.assigned_licenses
+        view["source"] = self.source
+        if self.source == "microsoft365":
+            view["skuId"] = self.sku_id
+            view["skuPartNumber"] = self.sku_part_number
+            if admin:
+                view["reservedLicenses"] = self.reserved_licenses
+                view["licensingGroupId"] = self.licensing_group_id
+        return view
 
 
 # ---- own request process -----------------------------------------------------------------
@@ -225,12 +267,30 @@ class DenyCommand(InputModel):
     message: Message | None = None
 
 
+class Failure(WireModel):
+    """Why a user's licence could not be assigned: a stable code and the service's words."""
+
+    code: FailureCode
+    message: str
+
+
 class RequestUser(WireModel):
     """A user of a request and what happened to them."""
 
     email: str
     name: str | None = None
     outcome: UserOutcome = "pending"
+    # Only for outcome "failed".
+    failure: Failure | None = None
+    # The user's object id in the tenant's directory (Microsoft 365), internal.
+    directory_id: str | None = Field(default=None, exclude=True)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_failure(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        if data.get("failure") is None:
+            data.pop("failure", None)
+        return data
 
 
 class Decision(WireModel):
@@ -242,6 +302,19 @@ class Decision(WireModel):
     product_id: str | None = None
     disabled_service_plans: list[str] = []
     message: str | None = None
+
+
+class Fulfilment(WireModel):
+    """The assignment of an approval's licences in Microsoft 365."""
+
+    status: FulfilmentStatus
+    updated_at: datetime
+    # Rounds so far: 1 for the approval, one more for each retry by an admin.
+    round: int = 1
+    # Reschedules after throttling in the current round (bounded), internal.
+    throttled: int = Field(default=0, exclude=True)
+    # Users a retry made pending again: they, not everyone, hear of its outcome. Internal.
+    retried: list[str] = Field(default=[], exclude=True)
 
 
 class LicenseRequest(WireModel):
@@ -257,6 +330,17 @@ class LicenseRequest(WireModel):
     created_at: datetime
     expires_at: datetime
     decision: Decision | None = None
+    # Microsoft 365 approvals only: how far the assignment in Microsoft 365 got.
+    fulfilment: Fulfilment | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_fulfilment(
+        self, handler: SerializerFunctionWrapHandler
+    ) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        if data.get("fulfilment") is None:
+            data.pop("fulfilment", None)
+        return data
 
     def summary(self) -> RequestSummary:
         """The list-row view (R3)."""

@@ -13,19 +13,34 @@ from typing import Literal
 
 from shared.domain.models import LicenseRequest, Person, Product, RequestUser
 
-NoticeKind = Literal["decision", "submitted"]
-NOTICE_KINDS: tuple[NoticeKind, ...] = ("decision", "submitted")
+# decision: the outcome, to every user; submitted: a new request, to the listed admins;
+# fulfilment: assign an approval's licences in Microsoft 365 (no email); failures: the
+# users whose assignment failed, to the listed admins.
+NoticeKind = Literal["decision", "submitted", "fulfilment", "failures"]
+NOTICE_KINDS: tuple[NoticeKind, ...] = ("decision", "submitted", "fulfilment", "failures")
 _PREFIX = "O|"
 
 
-def notice_id(request_id: str, kind: NoticeKind) -> str:
-    """The id of a request's notice of this kind."""
-    return f"{_PREFIX}{request_id}|{kind}"
+def notice_id(request_id: str, kind: NoticeKind, round: int = 1) -> str:
+    """The id of a request's notice of this kind (a retried fulfilment is a new round)."""
+    suffix = f"|{round}" if round > 1 else ""
+    return f"{_PREFIX}{request_id}|{kind}{suffix}"
+
+
+def notices_prefix(request_id: str) -> str:
+    """What every notice id of a request starts with."""
+    return f"{_PREFIX}{request_id}|"
 
 
 def is_notice_id(value: str) -> bool:
     """True for a string shaped like a notice id (a queue message may carry anything)."""
     return value.startswith(_PREFIX)
+
+
+def notice_kind(value: str) -> str:
+    """The kind a notice id names ("" when it names none)."""
+    parts = value.split("|")
+    return parts[2] if len(parts) >= 3 and is_notice_id(value) else ""
 
 
 @dataclass(frozen=True)
@@ -36,11 +51,12 @@ class Notice:
     request_id: str
     payload: dict[str, object]
     created_at: datetime
+    round: int = 1
 
     @property
     def id(self) -> str:
         """Its id, unique in its tenant."""
-        return notice_id(self.request_id, self.kind)
+        return notice_id(self.request_id, self.kind, self.round)
 
 
 # Payloads are stored (outbox rows) and queued: their shape is spelled out here, not
@@ -50,32 +66,63 @@ def _person(person: Person) -> dict[str, object]:
 
 
 def _user(user: RequestUser) -> dict[str, object]:
-    return {"email": user.email, "name": user.name, "outcome": user.outcome}
+    data: dict[str, object] = {"email": user.email, "name": user.name, "outcome": user.outcome}
+    if user.failure:
+        data["failure"] = {"code": user.failure.code, "message": user.failure.message}
+    return data
 
 
-def decision_notice(request: LicenseRequest, product: Product | None) -> Notice:
-    """R13: every user of a decided request hears the outcome that concerns them."""
+def decision_notice(
+    request: LicenseRequest,
+    product: Product | None,
+    *,
+    notify: list[str] | None = None,
+    round: int = 1,
+    at: datetime | None = None,
+) -> Notice:
+    """R13: every user of a decided request hears the outcome that concerns them (or only
+    those in `notify`, after a retried fulfilment)."""
     decision = request.decision
     assert decision is not None, "only decided requests have a decision notice"
     plan_names = {p.id: p.name for p in product.service_plans} if product else {}
-    return Notice(
-        kind="decision",
-        request_id=request.id,
-        created_at=decision.decided_at,
-        payload={
-            "kind": "decision",
-            "requestId": request.id,
-            "action": decision.action,
-            "requestedProductName": request.product_name,
-            "productId": product.id if product else None,
-            "productName": product.name if product else request.product_name,
-            "disabledServicePlans": [plan_names.get(p, p) for p in decision.disabled_service_plans],
-            "message": decision.message,
-            "decidedBy": decision.decided_by.name,
-            "requester": _person(request.requester),
-            "users": [_user(u) for u in request.users],
-        },
-    )
+    payload: dict[str, object] = {
+        "kind": "decision",
+        "requestId": request.id,
+        "action": decision.action,
+        "requestedProductName": request.product_name,
+        "productId": product.id if product else None,
+        "productName": product.name if product else request.product_name,
+        "disabledServicePlans": [plan_names.get(p, p) for p in decision.disabled_service_plans],
+        "message": decision.message,
+        "decidedBy": decision.decided_by.name,
+        "requester": _person(request.requester),
+        "users": [_user(u) for u in request.users],
+    }
+    if notify is not None:
+        payload["notify"] = notify
+    return Notice("decision", request.id, payload, at or decision.decided_at, round)
+
+
+def fulfilment_notice(request: LicenseRequest, at: datetime) -> Notice:
+    """X11: assign an approval's licences in Microsoft 365 (the fulfilment queue's work)."""
+    round = request.fulfilment.round if request.fulfilment else 1
+    return Notice("fulfilment", request.id, {"kind": "fulfilment"}, at, round)
+
+
+def failures_notice(
+    request: LicenseRequest, recipients: list[str], at: datetime, round: int = 1
+) -> Notice:
+    """X11: the listed admins hear whose licence could not be assigned, and why."""
+    failed = [u for u in request.users if u.outcome == "failed"]
+    payload: dict[str, object] = {
+        "kind": "failures",
+        "requestId": request.id,
+        "productName": request.product_name,
+        "requester": _person(request.requester),
+        "users": [_user(u) for u in failed],
+        "recipients": recipients,
+    }
+    return Notice("failures", request.id, payload, at, round)
 
 
 def submitted_notice(request: LicenseRequest, recipients: list[str]) -> Notice:

@@ -24,9 +24,11 @@ from shared.domain.identity import Principal
 from shared.domain.models import (
     ApproveCommand,
     Decision,
+    Fulfilment,
     LicenseRequest,
     Person,
     Product,
+    ProductPut,
     RequestCreate,
     RequestProcess,
     RequestProcessPut,
@@ -88,6 +90,37 @@ def fulfilling_products(catalogue: Iterable[Product], requested: Product) -> lis
 def fulfilled_by(candidate: Product, catalogue: Iterable[Product]) -> list[str]:
     """X2: the ids of the products whose requests `candidate` can satisfy, itself included."""
     return sorted(p.id for p in catalogue if fulfils(candidate, p))
+
+
+def manual_product(
+    product_id: str, body: ProductPut, assigned: int, by: Person, now: datetime
+) -> Product:
+    """A product outside Microsoft 365, as an admin describes it; its seats in use are kept."""
+    missing = [
+        f for f, v in (("name", body.name), ("totalLicenses", body.total_licenses)) if v is None
+    ]
+    if missing:
+        raise InvalidRequest(
+            f"A product outside Microsoft 365 needs {' and '.join(missing)}.",
+            errors=[{"field": f, "message": "required"} for f in missing],
+        )
+    if body.licensing_group_id is not None:
+        raise InvalidRequest(
+            "Only Microsoft 365 products can be licensed through a group.",
+            field="licensingGroupId",
+        )
+    assert body.name is not None and body.total_licenses is not None
+    check_total_licenses(body.total_licenses, assigned)
+    return Product(
+        id=product_id,
+        name=body.name,
+        self_service_purchase=body.self_service_purchase,
+        service_plans=body.service_plans or [],
+        total_licenses=body.total_licenses,
+        assigned_licenses=assigned,
+        updated_at=now,
+        updated_by=by,
+    )
 
 
 def check_total_licenses(total: int, assigned: int) -> None:
@@ -211,6 +244,13 @@ def plan_approval(
     """R9-R12 and X1: who gets a licence, who already has one, who is left out."""
     check_pending(request)
     product = choose_product(request, catalogue, command.product_id)
+    microsoft365 = product.source == "microsoft365"
+    if microsoft365 and product.licensing_group_id and command.disabled_service_plans:
+        raise InvalidServicePlan(
+            f"{product.name} is licensed through a group: its apps are chosen on the group, "
+            "not per user.",
+            servicePlans=list(command.disabled_service_plans),
+        )
     plan_ids = {p.id for p in product.service_plans}
     unknown_plans = [p for p in command.disabled_service_plans if p not in plan_ids]
     if unknown_plans:
@@ -235,7 +275,8 @@ def plan_approval(
         elif key in holders:
             outcome = "alreadyLicensed"
         else:
-            outcome = "assigned"
+            # A Microsoft 365 licence is assigned after the decision commits (fulfilment).
+            outcome = "pending" if microsoft365 else "assigned"
             newly_assigned.append(key)
         users.append(user.model_copy(update={"outcome": outcome}))
 
@@ -261,9 +302,17 @@ def plan_approval(
                 disabled_service_plans=list(command.disabled_service_plans),
                 message=command.message,
             ),
+            "fulfilment": Fulfilment(status="pending", updated_at=now)
+            if microsoft365 and needed
+            else None,
         }
     )
-    counted = product.model_copy(update={"assigned_licenses": product.assigned_licenses + needed})
+    # Manual seats are counted here; Microsoft 365 seats are reserved until assigned.
+    counted = product.model_copy(
+        update={"reserved_licenses": product.reserved_licenses + needed}
+        if microsoft365
+        else {"assigned_licenses": product.assigned_licenses + needed}
+    )
     return ApprovalPlan(request=decided, product=counted, newly_assigned=newly_assigned)
 
 

@@ -20,6 +20,7 @@ def test_an_admin_creates_a_product_and_sees_its_licence_counts(tenant: Tenant) 
         "servicePlans": [{"id": "visio", "name": "Visio"}, {"id": "viewer", "name": "Viewer"}],
         "totalLicenses": 7,
         "assignedLicenses": 0,
+        "source": "manual",
     }
     listed = tenant.admin.get("/api/products").json()["items"]
     assert listed == [{**created, "fulfils": ["visio"]}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,23 @@ ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 MODULES = INFRA / "app"
 
+# `extension <alias>` (Bicep extensibility, e.g. the Microsoft Graph extension) came after
+# the pycep-parser release this project pins: the parser stops at the keyword. The line
+# only brings the alias's types into scope, so it is read here and blanked before parsing
+# (line numbers unchanged); everything else in the file is parsed as usual.
+EXTENSION_LINE = re.compile(r"^extension\s+(\w+)\s*$", re.MULTILINE)
+
+
+def extensions(path: Path) -> list[str]:
+    """The aliases a Bicep file declares with `extension`."""
+    return EXTENSION_LINE.findall(path.read_text())
+
 
 @cache
 def parse(path: Path) -> dict[str, Any]:
     """The pycep JSON of one Bicep file (parsed once per test run)."""
-    return dict(BicepParser().parse(file_path=path))
+    text = EXTENSION_LINE.sub("", path.read_text())
+    return dict(BicepParser().parse(text=text))
 
 
 def module(name: str) -> dict[str, Any]:
@@ -29,12 +42,18 @@ def main() -> dict[str, Any]:
     return parse(INFRA / "main.bicep")
 
 
+def resource_type(resource: dict[str, Any]) -> str:
+    """A resource's type without its version (pycep keeps `@v1.0` on nested resources)."""
+    type_: str = resource["type"]
+    return type_.split("@", 1)[0]
+
+
 def resources(template: dict[str, Any], type_: str) -> list[dict[str, Any]]:
     """Every declared (not `existing`) resource of one type, as pycep describes it."""
     return [
         r
         for r in template.get("resources", {}).values()
-        if r["type"] == type_ and not r["existing"]
+        if resource_type(r) == type_ and not r["existing"]
     ]
 
 

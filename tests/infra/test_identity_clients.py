@@ -25,9 +25,11 @@ from tests.infra.bicep import body, module, the_resource
 CLIENT_ID = "7f3c2a91-5b0e-4d8a-9c61-2e4f8b1d0a37"
 ACCOUNT = "stexample123"
 ACS = "https://acs-example.unitedstates.communication.azure.com"
+GRAPH_CLIENT_ID = "3c9e1f27-84ad-4b6e-9f02-5d7a1c8e4b90"
+PUBLIC_BASE_URL = "https://func-example123.azurewebsites.net"
 
-# Sample values for the Bicep expressions behind each app setting (the parameters and
-# module outputs that azd fills in).
+# Sample values for the Bicep expressions behind each app setting (the parameters,
+# variables and module outputs that azd fills in).
 SAMPLE_VALUES = {
     "storageAccountName": ACCOUNT,
     "identityClientId": CLIENT_ID,
@@ -44,6 +46,10 @@ SAMPLE_VALUES = {
     "retentionSchedule": "0 0 2 * * *",
     "outboxRelaySchedule": "0 * * * * *",
     "applicationInsightsConnectionString": f"InstrumentationKey={CLIENT_ID}",
+    "catalogueSyncSchedule": "0 0 * * * *",
+    # Variables: the created registration's client id, and the site's https origin.
+    "graphClientIdSetting": GRAPH_CLIENT_ID,
+    "publicBaseUrl": PUBLIC_BASE_URL,
 }
 
 
@@ -51,11 +57,11 @@ def deployed_environment() -> dict[str, str]:
     """The app settings of infra/app/function.bicep, with sample values for expressions."""
     fn = module("function")
     settings = body(the_resource(fn, "Microsoft.Web/sites/config"))["properties"]
-    params = fn["parameters"]
+    expressions = {**fn["parameters"], **fn["variables"]}
     env: dict[str, str] = {}
     for name, value in settings.items():
         assert isinstance(value, str), name
-        if value in params:
+        if value in expressions:
             env[name] = SAMPLE_VALUES[value]
         else:
             env[name] = value.replace("${identityClientId}", CLIENT_ID)
@@ -117,6 +123,27 @@ def test_deployed_settings_load_as_entra_with_identity_storage(settings: Setting
     assert settings.acs_endpoint == ACS
     assert settings.acs_connection_string is None
     assert not settings.storage_is_local
+
+
+def test_deployed_settings_enable_microsoft_365_with_the_managed_identity() -> None:
+    env = deployed_environment()
+    assert env["GRAPH_CLIENT_ID"] == GRAPH_CLIENT_ID
+    # The federated credential is the identity named by AzureWebJobsStorage__clientId.
+    assert env["GRAPH_FEDERATED_CREDENTIAL"] == "managed_identity"
+    assert env["AzureWebJobsStorage__clientId"] == CLIENT_ID
+    assert env["PUBLIC_BASE_URL"] == PUBLIC_BASE_URL
+    assert env["CATALOGUE_SYNC_SCHEDULE"] == "0 0 * * * *"
+    assert not {"GRAPH_CLIENT_SECRET", "GRAPH_CLIENT_CERTIFICATE_PATH"} & set(env)
+    settings = load_settings(env)
+    # Read by name where shared/config.py knows the Graph settings (it ignores unknown ones).
+    for field, expected in (
+        ("graph_client_id", GRAPH_CLIENT_ID),
+        ("graph_federated_credential", "managed_identity"),
+        ("public_base_url", PUBLIC_BASE_URL),
+        ("graph_client_secret", None),
+        ("graph_client_certificate_path", None),
+    ):
+        assert getattr(settings, field, expected) == expected, field
 
 
 def test_credential_is_default_azure_credential_for_the_identity(

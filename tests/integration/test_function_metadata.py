@@ -23,6 +23,13 @@ EXPECTED_HTTP = {
     ("GET", "me/requests"),
     ("POST", "dev/token"),
     ("GET", "console/{*path}"),
+    ("GET", "setup/microsoft365"),
+    ("DELETE", "setup/microsoft365"),
+    ("GET", "setup/microsoft365/consent"),
+    ("GET", "setup/microsoft365/callback"),
+    ("POST", "products/sync"),
+    ("GET", "directory/users"),
+    ("POST", "requests/{id}/retry-fulfilment"),
 }
 
 
@@ -64,12 +71,18 @@ def test_background_functions_have_the_spec_triggers() -> None:
     assert retention["schedule"] == "%RETENTION_SCHEDULE%"
     [relay] = [b for b in bindings["relay_outbox"] if b["type"] == "timerTrigger"]
     assert relay["schedule"] == "%OUTBOX_RELAY_SCHEDULE%"
+    [fulfil] = [b for b in bindings["fulfil_licences"] if b["type"] == "queueTrigger"]
+    assert fulfil["queueName"] == "license-fulfilment"
+    [sync] = [b for b in bindings["sync_catalogues"] if b["type"] == "timerTrigger"]
+    assert sync["schedule"] == "%CATALOGUE_SYNC_SCHEDULE%"
     triggers = {
         name: next(b["type"] for b in bs if str(b["type"]).endswith("Trigger"))
         for name, bs in bindings.items()
     }
     assert sorted(n for n, t in triggers.items() if t != "httpTrigger") == [
+        "fulfil_licences",
         "relay_outbox",
         "retention_sweep",
         "send_notification_emails",
+        "sync_catalogues",
     ]

@@ -14,6 +14,7 @@ from typing import Any
 
 from shared.adapters.tables import keys
 from shared.app.ports import OutboxRow
+from shared.domain.microsoft365 import Microsoft365Connection
 from shared.domain.models import (
     Decision,
     LicenseRequest,
@@ -57,7 +58,22 @@ def _person_from(data: Any) -> Person | None:
 
 
 def _user(user: RequestUser) -> dict[str, Any]:
-    return {"email": user.email, "name": user.name, "outcome": user.outcome}
+    data: dict[str, Any] = {"email": user.email, "name": user.name, "outcome": user.outcome}
+    if user.failure:
+        data["failure"] = {"code": user.failure.code, "message": user.failure.message}
+    if user.directory_id:
+        data["directoryId"] = user.directory_id
+    return data
+
+
+def _user_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "email": data["email"],
+        "name": data.get("name"),
+        "outcome": data["outcome"],
+        "failure": data.get("failure"),
+        "directory_id": data.get("directoryId"),
+    }
 
 
 def _decision(decision: Decision | None) -> dict[str, Any] | None:
@@ -79,7 +95,7 @@ def _decision(decision: Decision | None) -> dict[str, Any] | None:
 def product_entity(tenant: str, product: Product) -> Entity:
     """The product row, with its licence counters."""
     updated_by = _person(product.updated_by)
-    return {
+    entity: Entity = {
         "PartitionKey": tenant,
         "RowKey": keys.product_key(product.id),
         "Name": product.name,
@@ -90,6 +106,18 @@ def product_entity(tenant: str, product: Product) -> Entity:
         "UpdatedAt": product.updated_at,
         "UpdatedBy": dump(updated_by) if updated_by else None,
     }
+    if product.source == "microsoft365":
+        entity.update(
+            {
+                "Source": product.source,
+                "SkuId": product.sku_id,
+                "SkuPartNumber": product.sku_part_number,
+                "CustomName": product.custom_name,
+                "LicensingGroupId": product.licensing_group_id,
+                "Reserved": product.reserved_licenses,
+            }
+        )
+    return entity
 
 
 def product_from(entity: Entity) -> Product:
@@ -106,12 +134,26 @@ def product_from(entity: Entity) -> Product:
         assigned_licenses=int(entity["Assigned"]),
         updated_at=entity.get("UpdatedAt"),
         updated_by=_person_from(json.loads(updated_by)) if updated_by else None,
+        source=entity.get("Source") or "manual",
+        sku_id=entity.get("SkuId"),
+        sku_part_number=entity.get("SkuPartNumber"),
+        custom_name=entity.get("CustomName"),
+        licensing_group_id=entity.get("LicensingGroupId"),
+        reserved_licenses=int(entity.get("Reserved") or 0),
     )
 
 
-def assigned_counter(tenant: str, product_id: str, assigned: int) -> Entity:
-    """The part of a product row an approval merges: its assigned count."""
-    return {"PartitionKey": tenant, "RowKey": keys.product_key(product_id), "Assigned": assigned}
+def counters(tenant: str, product: Product) -> Entity:
+    """The part of a product row a decision or a fulfilment merges: its seat counts."""
+    entity: Entity = {
+        "PartitionKey": tenant,
+        "RowKey": keys.product_key(product.id),
+        "Assigned": product.assigned_licenses,
+    }
+    if product.source == "microsoft365":
+        entity["Total"] = product.total_licenses
+        entity["Reserved"] = product.reserved_licenses
+    return entity
 
 
 def assignment_entity(tenant: str, product_id: str, email: str, request: LicenseRequest) -> Entity:
@@ -156,6 +198,31 @@ def process_from(entity: Entity) -> RequestProcess:
     )
 
 
+# ---- the connection to Microsoft 365 --------------------------------------------------------
+
+
+def connection_entity(tenant: str, connection: Microsoft365Connection) -> Entity:
+    """The connection row."""
+    data = {
+        "connected": connection.connected,
+        "connectedAt": _iso(connection.connected_at),
+        "connectedBy": _person(connection.connected_by),
+        "lastSyncAt": _iso(connection.last_sync_at),
+    }
+    return {"PartitionKey": tenant, "RowKey": keys.CONNECTION_KEY, "Data": dump(data)}
+
+
+def connection_from(entity: Entity) -> Microsoft365Connection:
+    """The connection a connection row holds."""
+    data = json.loads(entity["Data"])
+    return Microsoft365Connection(
+        connected=data["connected"],
+        connected_at=data.get("connectedAt"),
+        connected_by=_person_from(data.get("connectedBy")),
+        last_sync_at=data.get("lastSyncAt"),
+    )
+
+
 # ---- requests ------------------------------------------------------------------------------
 
 
@@ -174,6 +241,16 @@ def request_rows(tenant: str, request: LicenseRequest) -> tuple[Entity, Entity]:
         "expiresAt": _iso(request.expires_at),
         "decision": _decision(request.decision),
     }
+    if request.fulfilment:
+        fulfilment: dict[str, Any] = {
+            "status": request.fulfilment.status,
+            "updatedAt": _iso(request.fulfilment.updated_at),
+            "round": request.fulfilment.round,
+            "throttled": request.fulfilment.throttled,
+        }
+        if request.fulfilment.retried:
+            fulfilment["retried"] = request.fulfilment.retried
+        data["fulfilment"] = fulfilment
     row = {
         "PartitionKey": tenant,
         "RowKey": keys.request_key(request.id),
@@ -189,7 +266,7 @@ def request_rows(tenant: str, request: LicenseRequest) -> tuple[Entity, Entity]:
 def request_from(entity: Entity) -> LicenseRequest:
     """The request a request row (or a "my requests" copy) holds."""
     data = json.loads(entity["Data"])
-    decision = data.get("decision")
+    decision, fulfilment = data.get("decision"), data.get("fulfilment")
     # One validation of the whole tree (a request is read on every call that shows one);
     # people and users are stored under their field names, so they pass as they are.
     return LicenseRequest.model_validate(
@@ -198,7 +275,7 @@ def request_from(entity: Entity) -> LicenseRequest:
             "product_id": data["productId"],
             "product_name": data["productName"],
             "requester": data["requester"],
-            "users": json.loads(entity["Users"]),
+            "users": [_user_fields(u) for u in json.loads(entity["Users"])],
             "justification": data.get("justification"),
             "status": data["status"],
             "created_at": data["createdAt"],
@@ -212,6 +289,15 @@ def request_from(entity: Entity) -> LicenseRequest:
                 "product_id": decision.get("productId"),
                 "disabled_service_plans": decision.get("disabledServicePlans") or [],
                 "message": decision.get("message"),
+            },
+            "fulfilment": None
+            if fulfilment is None
+            else {
+                "status": fulfilment["status"],
+                "updated_at": fulfilment["updatedAt"],
+                "round": fulfilment.get("round", 1),
+                "throttled": fulfilment.get("throttled", 0),
+                "retried": fulfilment.get("retried") or [],
             },
         }
     )

@@ -5,13 +5,14 @@ entity-group transaction. The prefix names the row's kind:
 
     P|{productId}                 product, with its licence counters
     S|process                     own-request-process settings
+    S|microsoft365                the tenant's connection to Microsoft 365
     R|{requestId}                 the request (ids sort newest first, see domain.ids)
     L|pending|{requestId}         list row of a pending request (summary copy), removed on
                                   decision: the pending view never reads decided history
     M|{requesterId}|{requestId}   "my requests" row               (full copy)
     D|{productId}|{requesterId}   marker: this user has a pending request for this product
     A|{productId}|{email}         licence assignment (kept after the request expires)
-    O|{requestId}|{kind}          outbox row: a notice to deliver; its key is the notice id
+    O|{requestId}|{kind}[|round]  outbox row: a notice to deliver; its key is the notice id
 
 Because ids sort newest first and begin with the inverted creation time, "not expired"
 is an upper RowKey bound on every range: lists never read expired rows.
@@ -23,9 +24,10 @@ from datetime import datetime
 from urllib.parse import quote
 
 from shared.domain.ids import time_key
-from shared.domain.notices import NOTICE_KINDS, notice_id
+from shared.domain.notices import notices_prefix
 
 PROCESS_KEY = "S|process"
+CONNECTION_KEY = "S|microsoft365"
 PRODUCT = "P"
 REQUEST = "R"
 PENDING = "L|pending"
@@ -75,9 +77,9 @@ def assignment_key(product_id: str, email: str) -> str:
     return f"{ASSIGNMENT}|{product_id}|{key_part(email)}"
 
 
-def outbox_keys(request_id: str) -> list[str]:
-    """The keys every notice of a request could have (its outbox rows)."""
-    return [notice_id(request_id, kind) for kind in NOTICE_KINDS]
+def is_outbox_key_of(row_key: str, request_id: str) -> bool:
+    """Whether an outbox row belongs to the request."""
+    return row_key.startswith(notices_prefix(request_id))
 
 
 def request_id_of(row_key: str) -> str:

@@ -58,7 +58,7 @@ class TablePurgeStore(TableBase):
                     marker = keys.marker_key(row["ProductId"], row["RequesterId"])
                     if markers.get(marker) == request_id:
                         row_keys.append(marker)
-                row_keys += [k for k in keys.outbox_keys(request_id) if k in outbox]
+                row_keys += sorted(k for k in outbox if keys.is_outbox_key_of(k, request_id))
                 # Last: the request row is what the next run looks for.
                 row_keys.append(keys.request_key(request_id))
                 groups.append(row_keys)

@@ -14,9 +14,10 @@ from datetime import datetime
 from azure.data.tables import TableTransactionError, UpdateMode
 
 from shared.adapters.tables import codec, keys
-from shared.adapters.tables.base import Operation, TableBase, if_match
+from shared.adapters.tables.base import Operation, if_match
 from shared.adapters.tables.codec import Entity
 from shared.adapters.tables.errors import storage_call
+from shared.adapters.tables.microsoft365 import Microsoft365Rows
 from shared.app.ports import (
     AlreadyAssigned,
     ApprovalWrite,
@@ -46,7 +47,7 @@ _RequestPage = Page[LicenseRequest]
 _REPLACE = {"mode": UpdateMode.REPLACE}
 
 
-class TableRequestStore(TableBase):
+class TableRequestStore(Microsoft365Rows):
     """A tenant's catalogue, settings and requests, one partition per tenant."""
 
     # -- catalogue -------------------------------------------------------------------------
@@ -54,6 +55,12 @@ class TableRequestStore(TableBase):
     @storage_call
     def list_products(self, tenant: str) -> list[Product]:
         return [codec.product_from(r) for r in self._rows_of_kind(tenant, keys.PRODUCT)]
+
+    @storage_call
+    def get_catalogue(self, tenant: str) -> dict[str, Versioned[Product]]:
+        rows = self._rows_of_kind(tenant, keys.PRODUCT)
+        products = (Versioned(codec.product_from(r), codec.etag(r)) for r in rows)
+        return {p.value.id: p for p in products}
 
     @storage_call
     def get_product(self, tenant: str, product_id: str) -> Versioned[Product] | None:
@@ -81,18 +88,18 @@ class TableRequestStore(TableBase):
     def load_submit_context(self, tenant: str, product_id: str, requester_id: str) -> SubmitContext:
         product_key = keys.product_key(product_id)
         marker_key = keys.marker_key(product_id, requester_id)
-        rows = {
-            r["RowKey"]: r
-            for r in self._point_query(tenant, [keys.PROCESS_KEY, product_key, marker_key])
-        }
+        wanted = [keys.PROCESS_KEY, product_key, marker_key, keys.CONNECTION_KEY]
+        rows = {r["RowKey"]: r for r in self._point_query(tenant, wanted)}
         process = rows.get(keys.PROCESS_KEY)
         product = rows.get(product_key)
         pending = rows.get(marker_key)
+        connection = rows.get(keys.CONNECTION_KEY)
         return SubmitContext(
             process=codec.process_from(process) if process else RequestProcess(),
             product=codec.product_from(product) if product else None,
             pending_id=pending["RequestId"] if pending else None,
             pending_marker_etag=codec.etag(pending) if pending else None,
+            connection=codec.connection_from(connection) if connection else None,
         )
 
     @storage_call
@@ -221,13 +228,10 @@ class TableRequestStore(TableBase):
         ops = self._decision_ops(tenant, write.before, write.after)
         product = write.product.value
         counter_index = None
-        if write.assigned_emails:
+        if codec.counters(tenant, write.counted) != codec.counters(tenant, product):
             counter_index = len(ops)
-            counter = codec.assigned_counter(
-                tenant, product.id, product.assigned_licenses + len(write.assigned_emails)
-            )
             merge = {"mode": UpdateMode.MERGE, **if_match(write.product.etag)}
-            ops.append(("update", counter, merge))
+            ops.append(("update", codec.counters(tenant, write.counted), merge))
         first_assignment = len(ops)
         for email in write.assigned_emails:
             ops.append(("create", codec.assignment_entity(tenant, product.id, email, write.after)))

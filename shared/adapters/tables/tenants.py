@@ -26,6 +26,25 @@ class TenantRegistry:
         )
 
     @storage_call
+    def set_connected(self, tenant: str, connected: bool) -> None:
+        """Mark the tenant connected to Microsoft 365 or not (the catalogue sync visits
+        connected tenants only)."""
+        self._table.upsert_entity(
+            {"PartitionKey": "tenant", "RowKey": tenant, "Microsoft365": connected},
+            mode=UpdateMode.MERGE,
+        )
+
+    @storage_call
+    def connected(self) -> list[str]:
+        """Every tenant marked connected."""
+        rows = self._table.query_entities(
+            "PartitionKey eq @pk and Microsoft365 eq @yes",
+            parameters={"pk": "tenant", "yes": True},
+            select=["RowKey"],
+        )
+        return [str(r["RowKey"]) for r in rows]
+
+    @storage_call
     def known(self) -> list[str]:
         """Every registered tenant."""
         rows = self._table.query_entities(

@@ -1,0 +1,226 @@
+"""The Directory port on Microsoft Graph: users, subscribed SKUs, licence assignment.
+
+Graph's errors become stable failure codes here, in one place: the messages are the
+ones Graph documents for assignLicense, and group-based licensing reports its own
+error names in `licenseAssignmentStates`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from shared.adapters.graph.client import GraphClient, GraphRequest, GraphResponse, path_segment
+from shared.app.directory import Assignment, AssignmentResult
+from shared.domain.errors import DirectoryUnavailable
+from shared.domain.microsoft365 import DirectoryUser, SubscribedSku
+from shared.domain.models import Failure, FailureCode
+
+USER_FIELDS = (
+    "id,userPrincipalName,displayName,mail,accountEnabled,usageLocation,"
+    "preferredLanguage,assignedLicenses,licenseAssignmentStates"
+)
+GRAPH_DIRECTORY_OBJECT = "https://graph.microsoft.com/v1.0/directoryObjects/"
+# Addresses looked up by `mail` go into an OData string literal: only these characters
+# (a validated address's usual ones), and a quote doubled as OData escapes it.
+_MAIL_LITERAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+$")
+_SEARCH_TEXT = re.compile(r"^[\w .@'-]{1,64}$")
+
+_MESSAGE_CODES: tuple[tuple[str, FailureCode], ...] = (
+    ("does not have any available licenses", "no_licenses_available"),
+    ("invalid usage location", "usage_location_missing"),
+    ("mutually exclusive", "conflicting_service_plans"),
+    ("depends on the service plan", "dependent_service_plans"),
+)
+_GROUP_ERROR_CODES: dict[str, FailureCode] = {
+    "CountViolation": "no_licenses_available",
+    "MutuallyExclusiveViolation": "conflicting_service_plans",
+    "DependencyViolation": "dependent_service_plans",
+    "ProhibitedInUsageLocationViolation": "usage_location_missing",
+}
+
+
+def failure_of(response: GraphResponse) -> Failure:
+    """The stable code of a failed assignment, keeping Graph's own message."""
+    code, message = response.error
+    if response.status == 404 or code == "Request_ResourceNotFound":
+        return Failure(code="user_not_found", message=message or "The user does not exist.")
+    lowered = message.lower()
+    for fragment, failure in _MESSAGE_CODES:
+        if fragment in lowered:
+            return Failure(code=failure, message=message)
+    return Failure(code="graph_error", message=message or f"Graph answered {response.status}.")
+
+
+def group_failure(error: str) -> Failure:
+    """The stable code of a group-based assignment that ended in error."""
+    return Failure(
+        code=_GROUP_ERROR_CODES.get(error, "graph_error"),
+        message=f"Group-based licensing reported {error}.",
+    )
+
+
+def _sku(item: dict[str, Any]) -> SubscribedSku:
+    prepaid = item.get("prepaidUnits") or {}
+    plans = tuple(
+        (str(p["servicePlanId"]), str(p.get("servicePlanName") or p["servicePlanId"]))
+        for p in item.get("servicePlans") or []
+        if isinstance(p, dict) and p.get("servicePlanId") and p.get("appliesTo", "User") == "User"
+    )
+    return SubscribedSku(
+        sku_id=str(item["skuId"]),
+        part_number=str(item.get("skuPartNumber") or item["skuId"]),
+        applies_to=str(item.get("appliesTo") or ""),
+        capability_status=str(item.get("capabilityStatus") or ""),
+        enabled=int(prepaid.get("enabled") or 0),
+        consumed=int(item.get("consumedUnits") or 0),
+        service_plans=plans,
+    )
+
+
+def _user(item: dict[str, Any]) -> DirectoryUser:
+    states = [s for s in item.get("licenseAssignmentStates") or [] if isinstance(s, dict)]
+    return DirectoryUser(
+        id=str(item["id"]),
+        user_principal_name=str(item.get("userPrincipalName") or ""),
+        display_name=item.get("displayName"),
+        mail=item.get("mail"),
+        enabled=item.get("accountEnabled") is not False,
+        usage_location=item.get("usageLocation"),
+        preferred_language=item.get("preferredLanguage"),
+        sku_ids=frozenset(
+            str(a["skuId"]) for a in item.get("assignedLicenses") or [] if isinstance(a, dict)
+        ),
+        license_errors={
+            str(s["skuId"]): group_failure(str(s.get("error") or "Other"))
+            for s in states
+            if s.get("state") == "Error" and s.get("skuId")
+        },
+    )
+
+
+def _found(response: GraphResponse) -> DirectoryUser | None:
+    if response.status == 404:
+        return None
+    if not response.ok or not isinstance(response.body, dict):
+        raise _failed(response)
+    return _user(response.body)
+
+
+def _failed(response: GraphResponse) -> DirectoryUnavailable:
+    code, _ = response.error
+    wait = response.retry_after
+    return DirectoryUnavailable(
+        f"Microsoft 365 answered {response.status}{f' ({code})' if code else ''}.",
+        retry_after=max(1, round(wait)) if wait else 5,
+    )
+
+
+class GraphDirectory:
+    """Directory on Microsoft Graph v1.0."""
+
+    def __init__(self, client: GraphClient) -> None:
+        self._client = client
+
+    def subscribed_skus(self, tenant: str) -> list[SubscribedSku]:
+        reply = self._client.call(tenant, GraphRequest("GET", "/subscribedSkus"))
+        if not reply.ok or not isinstance(reply.body, dict):
+            raise _failed(reply)
+        return [_sku(i) for i in reply.body.get("value") or [] if isinstance(i, dict)]
+
+    def users_by_id(self, tenant: str, ids: Sequence[str]) -> dict[str, DirectoryUser | None]:
+        requests = [
+            GraphRequest("GET", f"/users/{path_segment(i)}?$select={USER_FIELDS}") for i in ids
+        ]
+        replies = self._client.batch(tenant, requests)
+        return {i: _found(r) for i, r in zip(ids, replies, strict=True)}
+
+    def users_by_address(
+        self, tenant: str, addresses: Sequence[str]
+    ) -> dict[str, DirectoryUser | None]:
+        wanted = list(dict.fromkeys(a.lower() for a in addresses))
+        # First as userPrincipalName (a path segment: no query language involved) ...
+        by_upn = self.users_by_id(tenant, wanted)
+        missing = [
+            a for a in wanted if by_upn[a] is None and "@" in a and _MAIL_LITERAL.fullmatch(a)
+        ]
+        if not missing:
+            return by_upn
+        # ... then, for those not found, as a mail address (UPN and mail often differ).
+        requests = [
+            GraphRequest(
+                "GET",
+                "/users?$filter="
+                + path_segment(f"mail eq '{a.replace(chr(39), chr(39) * 2)}'")
+                + f"&$select={USER_FIELDS}",
+            )
+            for a in missing
+        ]
+        for address, reply in zip(missing, self._client.batch(tenant, requests), strict=True):
+            if not reply.ok or not isinstance(reply.body, dict):
+                raise _failed(reply)
+            found = [_user(u) for u in reply.body.get("value") or [] if isinstance(u, dict)]
+            by_upn[address] = found[0] if len(found) == 1 else None
+        return by_upn
+
+    def search_users(self, tenant: str, text: str, limit: int) -> list[DirectoryUser]:
+        if not _SEARCH_TEXT.fullmatch(text):
+            return []
+        search = path_segment(f'"displayName:{text}" OR "mail:{text}"')
+        reply = self._client.call(
+            tenant,
+            GraphRequest(
+                "GET",
+                f"/users?$search={search}&$select={USER_FIELDS}&$top={limit}",
+                headers={"ConsistencyLevel": "eventual"},
+            ),
+        )
+        if not reply.ok or not isinstance(reply.body, dict):
+            raise _failed(reply)
+        return [_user(u) for u in reply.body.get("value") or [] if isinstance(u, dict)][:limit]
+
+    def assign_licenses(
+        self, tenant: str, assignments: Sequence[Assignment]
+    ) -> list[AssignmentResult]:
+        requests = [
+            GraphRequest(
+                "POST",
+                f"/users/{path_segment(a.user_id)}/assignLicense",
+                {
+                    "addLicenses": [{"skuId": a.sku_id, "disabledPlans": list(a.disabled_plans)}],
+                    "removeLicenses": [],
+                },
+            )
+            for a in assignments
+        ]
+        replies = self._client.batch(tenant, requests)
+        return [_result(a.user_id, r) for a, r in zip(assignments, replies, strict=True)]
+
+    def add_group_members(
+        self, tenant: str, group_id: str, user_ids: Sequence[str]
+    ) -> list[AssignmentResult]:
+        requests = [
+            GraphRequest(
+                "POST",
+                f"/groups/{path_segment(group_id)}/members/$ref",
+                {"@odata.id": GRAPH_DIRECTORY_OBJECT + u},
+            )
+            for u in user_ids
+        ]
+        replies = self._client.batch(tenant, requests)
+        results = []
+        for user_id, reply in zip(user_ids, replies, strict=True):
+            _, message = reply.error
+            if reply.status == 400 and "already exist" in message:
+                reply = GraphResponse(204, None)  # a member already: the group applies
+            results.append(_result(user_id, reply))
+        return results
+
+
+def _result(user_id: str, reply: GraphResponse) -> AssignmentResult:
+    if reply.ok:
+        return AssignmentResult(user_id, "assigned")
+    if reply.status in (429, 500, 502, 503, 504):
+        return AssignmentResult(user_id, "retry", retry_after=reply.retry_after)
+    return AssignmentResult(user_id, "failed", failure=failure_of(reply))
