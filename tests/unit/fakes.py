@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from shared.app.directory import Assignment, AssignmentResult
 from shared.app.ports import (
     AlreadyAssigned,
     ApprovalWrite,
     DecisionContext,
     DenialWrite,
+    FulfilmentWrite,
     NewRequestWrite,
     OutboxMessage,
     PendingExists,
@@ -24,7 +26,10 @@ from shared.app.ports import (
     SubmitContext,
     Versioned,
 )
+from shared.domain.errors import DirectoryUnavailable
+from shared.domain.microsoft365 import DirectoryUser, Microsoft365Connection, SubscribedSku
 from shared.domain.models import (
+    Failure,
     LicenseRequest,
     ListView,
     Page,
@@ -51,6 +56,7 @@ class Tenant:
     markers: dict[tuple[str, str], Versioned[str]] = field(default_factory=dict)
     assignments: set[tuple[str, str]] = field(default_factory=set)
     outbox: dict[str, Notice] = field(default_factory=dict)
+    connection: Versioned[Microsoft365Connection] | None = None
 
 
 class FakeRequestStore:
@@ -59,6 +65,7 @@ class FakeRequestStore:
     def __init__(self) -> None:
         self.tenants: dict[str, Tenant] = {}
         self.registered: set[str] = set()
+        self.connected: set[str] = set()
         self.conflicts = 0
         self.reads = 0
 
@@ -77,6 +84,43 @@ class FakeRequestStore:
 
     def get_product(self, tenant: str, product_id: str) -> Versioned[Product] | None:
         return self.tenant(tenant).products.get(product_id)
+
+    def get_catalogue(self, tenant: str) -> dict[str, Versioned[Product]]:
+        return dict(self.tenant(tenant).products)
+
+    def save_catalogue(
+        self,
+        tenant: str,
+        products: Sequence[tuple[Product, str | None]],
+        removed: Sequence[tuple[str, str]],
+    ) -> None:
+        t = self.tenant(tenant)
+        for product, etag in products:
+            current = t.products.get(product.id)
+            if (current.etag if current else None) != etag:
+                raise StoreConflict(product.id)
+        for product_id, etag in removed:
+            if t.products[product_id].etag != etag:
+                raise StoreConflict(product_id)
+        for product, _ in products:
+            t.products[product.id] = Versioned(product, _etag())
+        for product_id, _ in removed:
+            del t.products[product_id]
+
+    def get_connection(self, tenant: str) -> Versioned[Microsoft365Connection] | None:
+        return self.tenant(tenant).connection
+
+    def save_connection(
+        self, tenant: str, connection: Microsoft365Connection, etag: str | None
+    ) -> None:
+        current = self.tenant(tenant).connection
+        if (current.etag if current else None) != etag:
+            raise StoreConflict("connection")
+        self.tenant(tenant).connection = Versioned(connection, _etag())
+        (self.connected.add if connection.connected else self.connected.discard)(tenant)
+
+    def connected_tenants(self) -> list[str]:
+        return sorted(self.connected)
 
     def save_product(self, tenant: str, product: Product, etag: str | None) -> None:
         current = self.tenant(tenant).products.get(product.id)
@@ -107,6 +151,7 @@ class FakeRequestStore:
             product=product.value if product else None,
             pending_id=marker.value if marker else None,
             pending_marker_etag=marker.etag if marker else None,
+            connection=t.connection.value if t.connection else None,
         )
 
     def create_request(self, tenant: str, write: NewRequestWrite) -> str | None:
@@ -190,19 +235,13 @@ class FakeRequestStore:
         if t.requests[write.after.id].etag != write.before.etag:
             raise StaleRequest(write.after.id)
         product = t.products[write.product.value.id]
-        if write.assigned_emails and product.etag != write.product.etag:
+        if write.counted != write.product.value and product.etag != write.product.etag:
             raise StaleProduct(product.value.id)
         for email in write.assigned_emails:
             if (product.value.id, email) in t.assignments:
                 raise AlreadyAssigned(email)
-        if write.assigned_emails:
-            counted = product.value.model_copy(
-                update={
-                    "assigned_licenses": product.value.assigned_licenses
-                    + len(write.assigned_emails)
-                }
-            )
-            t.products[product.value.id] = Versioned(counted, _etag())
+        if write.counted != write.product.value:
+            t.products[product.value.id] = Versioned(write.counted, _etag())
         t.assignments.update((product.value.id, e) for e in write.assigned_emails)
         self._decide(t, write.after)
         return self._add_notice(t, write.notice)
@@ -213,6 +252,28 @@ class FakeRequestStore:
         if t.requests[write.after.id].etag != write.before.etag:
             raise StaleRequest(write.after.id)
         self._decide(t, write.after)
+        return self._add_notice(t, write.notice)
+
+    def commit_fulfilment(self, tenant: str, write: FulfilmentWrite) -> None:
+        t = self.tenant(tenant)
+        self._lose_a_race()
+        if t.requests[write.after.id].etag != write.before.etag:
+            raise StaleRequest(write.after.id)
+        if write.product and write.counted:
+            if t.products[write.counted.id].etag != write.product.etag:
+                raise StaleProduct(write.counted.id)
+            t.products[write.counted.id] = Versioned(write.counted, _etag())
+        t.requests[write.after.id] = Versioned(write.after, _etag())
+        if write.done_notice:
+            t.outbox.pop(write.done_notice, None)
+        for notice in write.notices:
+            t.outbox[notice.id] = notice
+
+    def commit_retry(self, tenant: str, write: DenialWrite) -> str | None:
+        t = self.tenant(tenant)
+        if t.requests[write.after.id].etag != write.before.etag:
+            raise StaleRequest(write.after.id)
+        t.requests[write.after.id] = Versioned(write.after, _etag())
         return self._add_notice(t, write.notice)
 
     @staticmethod
@@ -233,9 +294,137 @@ class RecordingNotifier:
 
     def __init__(self) -> None:
         self.messages: list[OutboxMessage] = []
+        self.delays: list[float] = []
         self.down = False
 
-    def publish(self, message: OutboxMessage) -> None:
+    def publish(self, message: OutboxMessage, delay: float = 0) -> None:
         if self.down:
             raise ConnectionError("queue unreachable")
         self.messages.append(message)
+        self.delays.append(delay)
+
+    def take(self) -> list[OutboxMessage]:
+        taken, self.messages, self.delays = self.messages, [], []
+        return taken
+
+
+class FakeDirectory:
+    """The Directory port in memory: users, SKUs with seats, groups, and throttling."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, DirectoryUser] = {}
+        self.skus: dict[str, SubscribedSku] = {}
+        self.groups: dict[str, tuple[str, set[str]]] = {}  # id -> (sku, members)
+        self.throttle = 0  # the next N assignments answer "retry"
+        self.down = False
+        self.assign_calls = 0
+        self.assigned: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def add_user(self, upn: str, *, enabled: bool = True, usage: str | None = "US") -> str:
+        user_id = f"id-{upn.split('@')[0]}"
+        self.users[user_id] = DirectoryUser(
+            id=user_id,
+            user_principal_name=upn,
+            display_name=upn.split("@")[0].title(),
+            mail=upn,
+            enabled=enabled,
+            usage_location=usage,
+        )
+        return user_id
+
+    def add_sku(self, part: str, enabled: int, consumed: int = 0, **kw: object) -> SubscribedSku:
+        sku = SubscribedSku(
+            sku_id=f"sku-{part.lower()}",
+            part_number=part,
+            applies_to=str(kw.get("applies_to", "User")),
+            capability_status=str(kw.get("status", "Enabled")),
+            enabled=enabled,
+            consumed=consumed,
+            service_plans=(("plan-a", "TEAMS1"), ("plan-b", "EXCHANGE_S_ENTERPRISE")),
+        )
+        self.skus[sku.sku_id] = sku
+        return sku
+
+    def _check(self, tenant: str) -> None:
+        if self.down:
+            raise DirectoryUnavailable("Microsoft 365 cannot be reached.")
+
+    def subscribed_skus(self, tenant: str) -> list[SubscribedSku]:
+        self._check(tenant)
+        return list(self.skus.values())
+
+    def users_by_id(self, tenant: str, ids: Sequence[str]) -> dict[str, DirectoryUser | None]:
+        self._check(tenant)
+        return {i: self.users.get(i) for i in ids}
+
+    def users_by_address(
+        self, tenant: str, addresses: Sequence[str]
+    ) -> dict[str, DirectoryUser | None]:
+        self._check(tenant)
+        found: dict[str, DirectoryUser | None] = {}
+        for address in addresses:
+            key = address.lower()
+            found[key] = self.users.get(address) or next(
+                (u for u in self.users.values() if u.user_principal_name.lower() == key), None
+            )
+        return found
+
+    def search_users(self, tenant: str, text: str, limit: int) -> list[DirectoryUser]:
+        self._check(tenant)
+        hits = [
+            u
+            for u in self.users.values()
+            if (u.display_name or "").lower().startswith(text.lower())
+        ]
+        return hits[:limit]
+
+    def _seat(self, user_id: str, sku_id: str) -> Failure | None:
+        user, sku = self.users.get(user_id), self.skus[sku_id]
+        if user is None:
+            return Failure(code="user_not_found", message=f"Resource '{user_id}' does not exist.")
+        if not user.usage_location:
+            return Failure(
+                code="usage_location_missing",
+                message="License assignment cannot be done for user with invalid usage location.",
+            )
+        if sku_id in user.sku_ids:
+            return None
+        if sku.consumed >= sku.enabled:
+            return Failure(code="no_licenses_available", message="No available licenses.")
+        self.skus[sku_id] = replace(sku, consumed=sku.consumed + 1)
+        self.users[user_id] = replace(user, sku_ids=user.sku_ids | {sku_id})
+        return None
+
+    def assign_licenses(
+        self, tenant: str, assignments: Sequence[Assignment]
+    ) -> list[AssignmentResult]:
+        self._check(tenant)
+        self.assign_calls += 1
+        results = []
+        for a in assignments:
+            if self.throttle:
+                self.throttle -= 1
+                results.append(AssignmentResult(a.user_id, "retry", retry_after=7))
+                continue
+            failure = self._seat(a.user_id, a.sku_id)
+            if failure is None:
+                self.assigned.append((a.user_id, a.sku_id, a.disabled_plans))
+            results.append(
+                AssignmentResult(a.user_id, "failed" if failure else "assigned", failure)
+            )
+        return results
+
+    def add_group_members(
+        self, tenant: str, group_id: str, user_ids: Sequence[str]
+    ) -> list[AssignmentResult]:
+        self._check(tenant)
+        sku_id, members = self.groups[group_id]
+        results = []
+        for user_id in user_ids:
+            members.add(user_id)
+            failure = self._seat(user_id, sku_id)
+            if failure is not None and user_id in self.users:
+                user = self.users[user_id]
+                self.users[user_id] = replace(user, license_errors={sku_id: failure})
+            results.append(AssignmentResult(user_id, "assigned"))
+        return results
