@@ -47,9 +47,12 @@ def authenticate(authorization: str | None) -> Principal:
 
 
 def mint_dev_token(tenant: str, email: str, name: str | None, admin: bool) -> str:
-    """A dev token signed with the configured DEV_JWT_SECRET."""
-    secret = bootstrap.container().settings.dev_jwt_secret
-    return auth.mint_dev_token(secret, tenant, email, name=name, admin=admin)
+    """A dev token signed with the configured DEV_JWT_SECRET; its `oid` is the user's
+    object id when the tenant's directory (the local Graph emulator) knows the user."""
+    container = bootstrap.container()
+    user_id = container.service.people.object_id(tenant, email)
+    secret = container.settings.dev_jwt_secret
+    return auth.mint_dev_token(secret, tenant, email, name=name, admin=admin, user_id=user_id)
 
 
 def email_worker() -> NotificationWorker:

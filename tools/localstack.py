@@ -9,9 +9,10 @@ The pieces are plain functions: `free_port`, `start_azurite`, `launch_devhost`,
 `wait_devhost`, `stop_process`. For a stack that runs until stopped,
 `LocalStack` starts `Service`s in order: each starts once the ones before it
 are ready, sees the settings they added (Azurite adds its connection string as
-`AzureWebJobsStorage`) and adds its own; they stop in reverse order. A Graph
-emulator, say, is one more Service placed before the dev host, whose `start`
-launches it, waits for it and returns the settings that point the app at it.
+`AzureWebJobsStorage`) and adds its own; they stop in reverse order. The Graph
+emulator (tools/graph_emulator) is one more Service placed before the dev host:
+`GraphEmulatorService.start` launches it, waits for it and returns the `GRAPH_*`
+settings that point the app at it (`start_graph_emulator` does the same for tests).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from shared.config import with_schedule_defaults
+from tools.graph_emulator.seed import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
@@ -260,6 +263,107 @@ def start_devhost(
     return proc
 
 
+# The Graph emulator
+
+GRAPH_EMULATOR_PORT = 7072
+GRAPH_EMULATOR_DIR = ROOT / ".local" / "graph-emulator"
+
+
+@dataclass
+class GraphEmulatorProcess:
+    """A running `python -m tools.graph_emulator` and how to reach it."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    state_dir: Path
+    log_path: Path | None
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{LOOPBACK}:{self.port}"
+
+    @property
+    def ca_cert(self) -> Path:
+        """The emulator's local CA alone (curl --cacert)."""
+        return self.state_dir / "ca.pem"
+
+    @property
+    def ca_bundle(self) -> Path:
+        """certifi's bundle plus the local CA (for clients that also reach the internet)."""
+        return self.state_dir / "ca-bundle.pem"
+
+    def settings(self) -> dict[str, str]:
+        """The app settings that point its Graph adapter at this emulator."""
+        return {
+            "GRAPH_BASE_URL": self.base_url,
+            "GRAPH_AUTHORITY_HOST": self.base_url,
+            "GRAPH_CA_BUNDLE": str(self.ca_bundle),
+            "GRAPH_CLIENT_ID": DEV_CLIENT_ID,
+            "GRAPH_CLIENT_SECRET": DEV_CLIENT_SECRET,
+        }
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def launch_graph_emulator(
+    port: int, state_dir: Path, log_path: Path | None, *, seed: str = "demo", fresh: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start `python -m tools.graph_emulator` on 127.0.0.1:`port`; at once."""
+    argv = [sys.executable, "-m", "tools.graph_emulator", "--port", str(port)]
+    argv += ["--state-dir", str(state_dir), "--seed", seed, *(["--fresh"] if fresh else [])]
+    return spawn(argv, log_path, {**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def _graph_healthy(port: int, ca_cert: Path) -> bool:
+    if not ca_cert.exists():
+        return False
+    try:
+        context = ssl.create_default_context(cafile=str(ca_cert))
+        handlers = (urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
+        opener = urllib.request.build_opener(*handlers)
+        url = f"https://{LOOPBACK}:{port}/_emulator/health"
+        with opener.open(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (OSError, ssl.SSLError):
+        return False
+
+
+def start_graph_emulator(
+    state_dir: Path,
+    port: int | None = None,
+    *,
+    seed: str = "demo",
+    fresh: bool = False,
+    log_path: Path | None = None,
+    timeout: float = 30.0,
+) -> GraphEmulatorProcess:
+    """Start the Graph emulator (a free port unless `port`) and wait until it answers over
+    TLS. Its certificates and saved directory live in `state_dir`; its log is `log_path`,
+    else `emulator.log` there."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    log_path = log_path or state_dir / "emulator.log"
+    emulator = GraphEmulatorProcess(
+        launch_graph_emulator(port, state_dir, log_path, seed=seed, fresh=fresh),
+        port,
+        state_dir,
+        log_path,
+    )
+    try:
+        wait_ready(
+            emulator.process,
+            lambda: _graph_healthy(port, emulator.ca_cert),
+            "the Graph emulator",
+            timeout,
+            log_path,
+        )
+    except BaseException:  # Ctrl-C too: the child is in its own process group
+        emulator.stop()
+        raise
+    return emulator
+
+
 # A stack of services
 
 
@@ -324,6 +428,31 @@ class DevHostService:
     def stop(self) -> None:
         if self.process is not None:
             stop_process(self.process)
+
+
+@dataclass
+class GraphEmulatorService:
+    """The Graph emulator; adds the `GRAPH_*` settings that point the app at it."""
+
+    port: int = GRAPH_EMULATOR_PORT
+    state_dir: Path = GRAPH_EMULATOR_DIR
+    log_path: Path | None = None
+    seed: str = "demo"
+    name: str = "the Graph emulator"
+    emulator: GraphEmulatorProcess | None = field(default=None, init=False)
+
+    def start(self, _settings: Mapping[str, str]) -> Mapping[str, str]:
+        self.emulator = start_graph_emulator(
+            self.state_dir, self.port, seed=self.seed, log_path=self.log_path
+        )
+        return self.emulator.settings()
+
+    def running(self) -> bool:
+        return self.emulator is not None and self.emulator.process.poll() is None
+
+    def stop(self) -> None:
+        if self.emulator is not None:
+            self.emulator.stop()
 
 
 class LocalStack:

@@ -1,4 +1,4 @@
-"""`make run`: Azurite + the dev host + the demo catalogue, until Ctrl-C.
+"""`make run`: Azurite + the Graph emulator + the dev host + the demo catalogue, until Ctrl-C.
 
 Everything it starts (with tools.localstack) listens on loopback only and stops with it.
 """
@@ -9,16 +9,20 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
 from shared.config import SettingsError, load_settings
 from tools.demo import DEMO_ADMIN, DEMO_TENANT, DEMO_USER, load_demo_catalogue
 from tools.localstack import (
+    GRAPH_EMULATOR_DIR,
+    GRAPH_EMULATOR_PORT,
     LOOPBACK,
     ROOT,
     AzuritePorts,
     AzuriteService,
     DevHostService,
+    GraphEmulatorService,
     LocalStack,
     LocalStackError,
     port_busy,
@@ -27,6 +31,7 @@ from tools.localstack import (
 # Azurite's default ports, which `UseDevelopmentStorage=true` and the app's defaults name.
 AZURITE_PORTS = AzuritePorts(blob=10000, queue=10001, table=10002)
 PORT = int(os.environ.get("DEVHOST_PORT", "7071"))
+GRAPH_PORT = int(os.environ.get("GRAPH_EMULATOR_PORT", str(GRAPH_EMULATOR_PORT)))
 
 
 def _interrupt(_sig: int, _frame: FrameType | None) -> None:
@@ -40,7 +45,7 @@ def main() -> int:
     except SettingsError as exc:
         print(f"Setting error: {exc}", file=sys.stderr)
         return 2
-    ports = (AZURITE_PORTS.blob, AZURITE_PORTS.queue, AZURITE_PORTS.table, PORT)
+    ports = (AZURITE_PORTS.blob, AZURITE_PORTS.queue, AZURITE_PORTS.table, GRAPH_PORT, PORT)
     busy = [port for port in ports if port_busy(port)]
     if busy:
         print(
@@ -50,6 +55,7 @@ def main() -> int:
         return 1
     stack = LocalStack(
         AzuriteService(AZURITE_PORTS, ROOT / ".local" / "azurite"),
+        GraphEmulatorService(GRAPH_PORT, GRAPH_EMULATOR_DIR),
         # The environment wins over Azurite's connection string, as the app settings would.
         DevHostService(PORT, environ=os.environ),
     )
@@ -60,7 +66,8 @@ def main() -> int:
         stack.start()
         base = f"http://{LOOPBACK}:{PORT}"
         created = load_demo_catalogue(base, settings.dev_jwt_secret)
-        print(_banner(base, created, settings.email_outbox_dir), flush=True)
+        graph = f"https://{LOOPBACK}:{GRAPH_PORT}"
+        print(_banner(base, created, settings.email_outbox_dir, graph), flush=True)
         while not stack.stopped():
             time.sleep(0.5)
         print(f"{', '.join(stack.stopped())} stopped; shutting down.", file=sys.stderr)
@@ -77,13 +84,14 @@ def main() -> int:
         stack.stop()
 
 
-def _banner(base: str, created: list[str], outbox: str) -> str:
+def _banner(base: str, created: list[str], outbox: str, graph: str) -> str:
     loaded = f"created {', '.join(created)}" if created else "already loaded"
     return f"""
 License Requests is running at {base}/api
   Web console: {base}/api/console/  (dev sign-in: any tenant and email; tenant '{DEMO_TENANT}' has
   the demo catalogue; tick "Global admin" to review requests)
   Azurite on 127.0.0.1:10000-10002 (data in .local/azurite)
+  Microsoft Graph emulator on {graph} (directory, CA and log in {_graph_dir()}/)
 Demo tenant '{DEMO_TENANT}': catalogue {loaded}. Emails are written to {outbox}/.
 
 Try it (in another terminal):
@@ -95,8 +103,24 @@ Try it (in another terminal):
        -d '{{"productId": "visio-plan-2", "users": [{{"email": "alex@contoso.com"}}]}}'
   curl -s "{base}/api/requests?status=pending" -H "Authorization: Bearer $ADMIN"
   curl -s -X POST {base}/api/requests/<id>/approve -H "Authorization: Bearer $ADMIN" -d '{{}}'
-
+{_graph_lines(graph)}
 Ctrl-C stops everything.
+"""
+
+
+def _graph_dir() -> Path:
+    return GRAPH_EMULATOR_DIR.relative_to(ROOT)
+
+
+def _graph_lines(graph: str) -> str:
+    """How to look at a user's licences on the Graph emulator."""
+    state = _graph_dir()
+    url = "" if GRAPH_PORT == GRAPH_EMULATOR_PORT else f" --url {graph}"
+    return f"""
+Licences on the Graph emulator (tenant '{DEMO_TENANT}'):
+  GRAPH=$(.venv/bin/python -m tools.graph_emulator token {DEMO_TENANT}{url})
+  curl -s --cacert {state}/ca.pem '{graph}/v1.0/users/{DEMO_USER}?$select=assignedLicenses' \\
+       -H "Authorization: Bearer $GRAPH"
 """
 
 

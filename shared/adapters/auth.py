@@ -190,8 +190,12 @@ def mint_dev_token(
     admin: bool = False,
     lifetime: timedelta = timedelta(hours=8),
     now: datetime | None = None,
+    user_id: str | None = None,
 ) -> str:
-    """An HS256 dev token that `DevTokenVerifier(secret)` accepts (until it expires)."""
+    """An HS256 dev token that `DevTokenVerifier(secret)` accepts (until it expires).
+
+    Its `oid` is `user_id` (the user's object id in a directory, e.g. the local Graph
+    emulator's), else a stable id derived from tenant and email."""
     if not _TENANT_RE.fullmatch(tenant):
         raise ValueError(
             f"tenant {tenant!r} must be 1-64 letters, digits, '.', '_' or '-' "
@@ -207,7 +211,7 @@ def mint_dev_token(
         "iss": DEV_ISSUER,
         "aud": DEV_AUDIENCE,
         "tid": tenant,
-        "oid": dev_user_id(tenant, email),
+        "oid": user_id or dev_user_id(tenant, email),
         "name": (name or "").strip() or email.split("@", 1)[0],
         "preferred_username": email,
         "wids": [GLOBAL_ADMIN_ROLE_ID] if admin else [],

@@ -6,7 +6,7 @@ import re
 
 from shared.app.context import UseCaseContext
 from shared.app.directory import Directory
-from shared.domain.errors import InvalidRequest, NotConnected
+from shared.domain.errors import DirectoryUnavailable, InvalidRequest, NotConnected
 from shared.domain.identity import Principal
 from shared.domain.microsoft365 import DirectoryUser
 
@@ -35,3 +35,16 @@ class People:
             raise NotConnected("Your organisation has not connected Microsoft 365.")
         found = self._directory.search_users(who.tenant_id, text, MAX_RESULTS)
         return [u for u in found if u.enabled][:MAX_RESULTS]
+
+    def object_id(self, tenant: str, address: str) -> str | None:
+        """The directory object id of a connected tenant's user (dev sign-in only: a dev
+        token then carries the id a real token would); None when unknown or unreachable."""
+        connection = self._ctx.store.get_connection(tenant)
+        if self._directory is None or not connection or not connection.value.connected:
+            return None
+        try:
+            found = self._directory.users_by_address(tenant, [address])
+        except DirectoryUnavailable:
+            return None
+        user = found.get(address.lower())
+        return user.id if user else None
