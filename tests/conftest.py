@@ -15,6 +15,8 @@ import requests
 from tests.support.api import Api, Tenant, token, unique_tenant
 from tests.support.azurite import Azurite, free_port, start_azurite
 from tests.support.devhost import devhost_env, start_devhost, stop_process
+from tests.support.graph import Graph, connect, unique_m365_tenant, user_id
+from tools.localstack import start_graph_emulator
 
 
 @pytest.fixture(scope="session")
@@ -34,14 +36,24 @@ def outbox_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Graph]:
+    """The local Microsoft Graph emulator, seeded with the demo directory."""
+    emulator = start_graph_emulator(tmp_path_factory.mktemp("graph"), seed="demo", fresh=True)
+    try:
+        yield Graph(emulator)
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture(scope="session")
 def base_url(
-    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory, outbox_dir: Path
+    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory, outbox_dir: Path, graph: Graph
 ) -> Iterator[str]:
-    """The dev host serving function_app for the whole session."""
+    """The dev host serving function_app for the whole session (Graph: the emulator)."""
     port = free_port()
     outbox = outbox_dir
     proc = start_devhost(
-        devhost_env(azurite, EMAIL_OUTBOX_DIR=str(outbox)),
+        devhost_env(azurite, EMAIL_OUTBOX_DIR=str(outbox), **graph.emulator.settings()),
         port,
         tmp_path_factory.mktemp("devhost") / "devhost.log",
     )
@@ -67,6 +79,24 @@ def tenant(base_url: str, http: requests.Session) -> Tenant:
         user=Api(base_url, token(tid, "megan@contoso.com", name="Megan Bowen"), http),
         base=base_url,
         session=http,
+    )
+
+
+@pytest.fixture
+def m365(base_url: str, http: requests.Session, graph: Graph) -> Tenant:
+    """A fresh tenant with a copy of the demo directory, connected to Microsoft 365; its
+    admin is admin@ and its user megan@, with their directory object ids."""
+    tid = unique_m365_tenant()
+    graph.clone_demo(tid)
+
+    def person(email: str, admin: bool = False) -> Api:
+        bearer = token(tid, email, admin=admin, user_id=user_id(email))
+        return Api(base_url, bearer, http)
+
+    admin = person("admin@contoso.com", admin=True)
+    assert connect(base_url, http, admin.bearer or "", graph).endswith("microsoft365=connected")
+    return Tenant(
+        id=tid, admin=admin, user=person("megan@contoso.com"), base=base_url, session=http
     )
 
 

@@ -17,9 +17,18 @@ def unique_tenant() -> str:
     return f"t{uuid.uuid4().hex[:16]}"
 
 
-def token(tenant: str, email: str, *, admin: bool = False, name: str | None = None) -> str:
-    """A dev token for `email` in `tenant`."""
-    return mint_dev_token(DEV_JWT_SECRET_DEFAULT, tenant, email, name=name, admin=admin)
+def token(
+    tenant: str,
+    email: str,
+    *,
+    admin: bool = False,
+    name: str | None = None,
+    user_id: str | None = None,
+) -> str:
+    """A dev token for `email` in `tenant` (its `oid` is `user_id` when given)."""
+    return mint_dev_token(
+        DEV_JWT_SECRET_DEFAULT, tenant, email, name=name, admin=admin, user_id=user_id
+    )
 
 
 @dataclass
@@ -46,6 +55,9 @@ class Api:
 
     def put(self, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
         return self.call("PUT", path, body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.call("DELETE", path, **kwargs)
 
 
 def product_body(
@@ -74,9 +86,17 @@ class Tenant:
     base: str
     session: requests.Session
 
-    def person(self, email: str, *, admin: bool = False, name: str | None = None) -> Api:
+    def person(
+        self,
+        email: str,
+        *,
+        admin: bool = False,
+        name: str | None = None,
+        user_id: str | None = None,
+    ) -> Api:
         """Another signed-in person of this tenant."""
-        return Api(self.base, token(self.id, email, admin=admin, name=name), self.session)
+        bearer = token(self.id, email, admin=admin, name=name, user_id=user_id)
+        return Api(self.base, bearer, self.session)
 
     def add_product(self, product_id: str, **kwargs: Any) -> dict[str, Any]:
         response = self.admin.put(f"/api/products/{product_id}", product_body(**kwargs))
