@@ -83,7 +83,7 @@ class GraphClient:
         """One call; DirectoryUnavailable when Graph cannot answer it now."""
         response = self._send(tenant, request)
         if response.status in _RETRY_STATUSES:
-            raise _unavailable(response)
+            raise unavailable(response)
         return response
 
     def batch(self, tenant: str, requests: Sequence[GraphRequest]) -> list[GraphResponse]:
@@ -98,7 +98,7 @@ class GraphClient:
             body = {"requests": [_batch_item(i, r) for i, r in enumerate(chunk)]}
             reply = self.call(tenant, GraphRequest("POST", "/$batch", body))
             if not reply.ok or not isinstance(reply.body, dict):
-                raise _unavailable(reply)
+                raise unavailable(reply)
             by_id: dict[str, GraphResponse] = {}
             for item in reply.body.get("responses") or []:
                 if isinstance(item, dict):
@@ -154,7 +154,9 @@ def _batch_item(number: int, request: GraphRequest) -> dict[str, Any]:
     return item
 
 
-def _unavailable(response: GraphResponse) -> DirectoryUnavailable:
+def unavailable(response: GraphResponse) -> DirectoryUnavailable:
+    """The error for an answer that is not a result: throttled (with the wait Graph asked
+    for), or failing."""
     code, _ = response.error
     wait = response.retry_after
     detail = (

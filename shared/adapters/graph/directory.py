@@ -11,9 +11,14 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from shared.adapters.graph.client import GraphClient, GraphRequest, GraphResponse, path_segment
+from shared.adapters.graph.client import (
+    GraphClient,
+    GraphRequest,
+    GraphResponse,
+    path_segment,
+    unavailable,
+)
 from shared.app.directory import Assignment, AssignmentResult
-from shared.domain.errors import DirectoryUnavailable
 from shared.domain.microsoft365 import DirectoryUser, SubscribedSku
 from shared.domain.models import Failure, FailureCode
 
@@ -104,17 +109,8 @@ def _found(response: GraphResponse) -> DirectoryUser | None:
     if response.status == 404:
         return None
     if not response.ok or not isinstance(response.body, dict):
-        raise _failed(response)
+        raise unavailable(response)
     return _user(response.body)
-
-
-def _failed(response: GraphResponse) -> DirectoryUnavailable:
-    code, _ = response.error
-    wait = response.retry_after
-    return DirectoryUnavailable(
-        f"Microsoft 365 answered {response.status}{f' ({code})' if code else ''}.",
-        retry_after=max(1, round(wait)) if wait else 5,
-    )
 
 
 class GraphDirectory:
@@ -126,7 +122,7 @@ class GraphDirectory:
     def subscribed_skus(self, tenant: str) -> list[SubscribedSku]:
         reply = self._client.call(tenant, GraphRequest("GET", "/subscribedSkus"))
         if not reply.ok or not isinstance(reply.body, dict):
-            raise _failed(reply)
+            raise unavailable(reply)
         return [_sku(i) for i in reply.body.get("value") or [] if isinstance(i, dict)]
 
     def users_by_id(self, tenant: str, ids: Sequence[str]) -> dict[str, DirectoryUser | None]:
@@ -159,7 +155,7 @@ class GraphDirectory:
         ]
         for address, reply in zip(missing, self._client.batch(tenant, requests), strict=True):
             if not reply.ok or not isinstance(reply.body, dict):
-                raise _failed(reply)
+                raise unavailable(reply)
             found = [_user(u) for u in reply.body.get("value") or [] if isinstance(u, dict)]
             by_upn[address] = found[0] if len(found) == 1 else None
         return by_upn
@@ -177,7 +173,7 @@ class GraphDirectory:
             ),
         )
         if not reply.ok or not isinstance(reply.body, dict):
-            raise _failed(reply)
+            raise unavailable(reply)
         return [_user(u) for u in reply.body.get("value") or [] if isinstance(u, dict)][:limit]
 
     def assign_licenses(
