@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from shared.config import SettingsError, load_settings
-from tools.demo import DEMO_ADMIN, DEMO_TENANT, DEMO_USER, load_demo_catalogue
+from tools.demo import DEMO_ADMIN, DEMO_TENANT, DEMO_USER, set_up_demo_tenant
 from tools.localstack import (
     GRAPH_EMULATOR_DIR,
     GRAPH_EMULATOR_PORT,
@@ -65,9 +65,9 @@ def main() -> int:
     try:
         stack.start()
         base = f"http://{LOOPBACK}:{PORT}"
-        created = load_demo_catalogue(base, settings.dev_jwt_secret)
+        done = set_up_demo_tenant(base, settings.dev_jwt_secret, GRAPH_EMULATOR_DIR / "ca.pem")
         graph = f"https://{LOOPBACK}:{GRAPH_PORT}"
-        print(_banner(base, created, settings.email_outbox_dir, graph), flush=True)
+        print(_banner(base, done, settings.email_outbox_dir, graph), flush=True)
         while not stack.stopped():
             time.sleep(0.5)
         print(f"{', '.join(stack.stopped())} stopped; shutting down.", file=sys.stderr)
@@ -84,15 +84,14 @@ def main() -> int:
         stack.stop()
 
 
-def _banner(base: str, created: list[str], outbox: str, graph: str) -> str:
-    loaded = f"created {', '.join(created)}" if created else "already loaded"
+def _banner(base: str, done: str, outbox: str, graph: str) -> str:
     return f"""
 License Requests is running at {base}/api
-  Web console: {base}/api/console/  (dev sign-in: any tenant and email; tenant '{DEMO_TENANT}' has
-  the demo catalogue; tick "Global admin" to review requests)
+  Web console: {base}/api/console/  (dev sign-in: tenant '{DEMO_TENANT}' with a person of its
+  directory, e.g. {DEMO_USER}; sign in as {DEMO_ADMIN} and tick "Global admin" to review)
   Azurite on 127.0.0.1:10000-10002 (data in .local/azurite)
   Microsoft Graph emulator on {graph} (directory, CA and log in {_graph_dir()}/)
-Demo tenant '{DEMO_TENANT}': catalogue {loaded}. Emails are written to {outbox}/.
+Demo tenant '{DEMO_TENANT}': {done}. Emails are written to {outbox}/.
 
 Try it (in another terminal):
   export T={DEMO_TENANT}
@@ -100,9 +99,12 @@ Try it (in another terminal):
   USER=$(.venv/bin/python -m tools.token --tenant $T --user {DEMO_USER} --name "Megan Bowen")
   curl -s {base}/api/products -H "Authorization: Bearer $USER"
   curl -s -X POST {base}/api/requests -H "Authorization: Bearer $USER" \\
-       -d '{{"productId": "visio-plan-2", "users": [{{"email": "alex@contoso.com"}}]}}'
+       -d '{{"productId": "m365-projectprofessional", "users": [{{"email": "lee@contoso.com"}}]}}'
+  (a colleague outside the directory, e.g. bob@fabrikam.com, answers 422 unknown_user;
+   nestor@contoso.com has no usage location: approved, his assignment fails and says why)
   curl -s "{base}/api/requests?status=pending" -H "Authorization: Bearer $ADMIN"
   curl -s -X POST {base}/api/requests/<id>/approve -H "Authorization: Bearer $ADMIN" -d '{{}}'
+  curl -s {base}/api/requests/<id> -H "Authorization: Bearer $ADMIN"   (fulfilment, outcomes)
 {_graph_lines(graph)}
 Ctrl-C stops everything.
 """

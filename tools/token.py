@@ -2,6 +2,9 @@
 
     python -m tools.token --tenant contoso --user alice@contoso.com [--name "Alice"] [--admin]
 
+For a person of the local Graph emulator's demo directory (tenant contoso), the token's
+`oid` is their object id there, as a real token's would be.
+
 Prints just the token on stdout, so `TOKEN=$(python -m tools.token ...)` works. The
 signing secret is DEV_JWT_SECRET (see shared/config.py); refuses to run unless AUTH_MODE
 is dev, because such tokens are worthless (and misleading) against a production app.
@@ -18,6 +21,7 @@ from datetime import timedelta
 
 from shared.adapters.auth import mint_dev_token
 from shared.config import SettingsError, load_settings
+from tools.graph_emulator.seed import seeded_user_id
 
 
 def _positive_hours(raw: str) -> float:
@@ -68,6 +72,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             name=args.name,
             admin=args.admin,
             lifetime=timedelta(hours=args.hours),
+            # A person of the emulator's demo directory gets the object id a real token
+            # would carry: the app finds them in the directory by it.
+            user_id=seeded_user_id(args.user, tenant=args.tenant),
         )
     except ValueError as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
