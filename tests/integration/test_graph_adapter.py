@@ -201,3 +201,19 @@ def test_group_licensing_adds_members_and_reads_their_state(
     # Adding a member again is not an error.
     [again] = directory.add_group_members("contoso", group, [_id("megan@contoso.com")])
     assert again.outcome == "assigned"
+
+
+def test_users_by_object_id_take_one_call_for_fifteen_at_a_time(
+    directory: GraphDirectory, emulator: GraphEmulator
+) -> None:
+    directory.subscribed_skus("contoso")  # the token first
+    emulator.reset_stats()
+    emails = ["admin", "megan", "alex", "lee", "diego", "nestor", "johanna"]
+    ids = [_id(f"{e}@contoso.com") for e in emails] + ["00000000-0000-0000-0000-000000000000"]
+    found = directory.users_by_id("contoso", ids)
+    assert [u.user_principal_name if u else None for u in found.values()] == [
+        *(f"{e}@contoso.com" for e in emails),
+        None,
+    ]
+    stats = emulator.stats()["tenants"]["contoso"]
+    assert stats["httpRequests"] == 1  # one $batch holding one `id in (...)` query

@@ -16,6 +16,7 @@ Row = Mapping[str, Any]
 Predicate = Callable[[Row], bool]
 
 MAX_TOP = 999
+MAX_IN_VALUES = 15
 
 
 def unsupported(message: str) -> GraphError:
@@ -199,12 +200,29 @@ class FilterParser:
             return self._lambda(word, t)
         prop = self._property(word)
         op = t.take().lower()
+        if op == "in":
+            values = self._values(t)
+            return lambda row: any(_equal(row.get(prop), v) for v in values)
         value = _literal(t.take())
         if op == "eq":
             return lambda row: _equal(row.get(prop), value)
         if op == "ne":
             return lambda row: not _equal(row.get(prop), value)
         raise unsupported(f"Unsupported operator '{op}'.")
+
+    def _values(self, t: _Tokens) -> list[Any]:
+        """`('a', 'b', ...)` after `in`: at most 15 values, as Graph allows."""
+        t.take("(")
+        values = [_literal(t.take())]
+        while t.peek() == ",":
+            t.take()
+            values.append(_literal(t.take()))
+        t.take(")")
+        if len(values) > MAX_IN_VALUES:
+            raise unsupported(
+                f"Too many values in the 'in' operator: {len(values)}; at most {MAX_IN_VALUES}."
+            )
+        return values
 
     def _lambda(self, collection: str, t: _Tokens) -> Predicate:
         prop = self._property(collection)

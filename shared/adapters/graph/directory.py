@@ -30,6 +30,9 @@ GRAPH_DIRECTORY_OBJECT = "https://graph.microsoft.com/v1.0/directoryObjects/"
 # Addresses looked up by `mail` go into an OData string literal: only these characters
 # (a validated address's usual ones), and a quote doubled as OData escapes it.
 _MAIL_LITERAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+$")
+_GUID = re.compile(r"^[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$")
+# Graph takes at most 15 values in an `in` filter.
+MAX_IN = 15
 _SEARCH_TEXT = re.compile(r"^[\w .@'-]{1,64}$")
 
 _MESSAGE_CODES: tuple[tuple[str, FailureCode], ...] = (
@@ -126,11 +129,33 @@ class GraphDirectory:
         return [_sku(i) for i in reply.body.get("value") or [] if isinstance(i, dict)]
 
     def users_by_id(self, tenant: str, ids: Sequence[str]) -> dict[str, DirectoryUser | None]:
+        # Object ids (GUIDs: never user text) go 15 to a query with `id in (...)`; anything
+        # else (a userPrincipalName) is a path segment of its own. One batch for all.
+        guids = [i for i in dict.fromkeys(ids) if _GUID.fullmatch(i)]
+        others = [i for i in dict.fromkeys(ids) if not _GUID.fullmatch(i)]
+        chunks = [guids[n : n + MAX_IN] for n in range(0, len(guids), MAX_IN)]
         requests = [
-            GraphRequest("GET", f"/users/{path_segment(i)}?$select={USER_FIELDS}") for i in ids
+            GraphRequest(
+                "GET",
+                "/users?$filter="
+                + path_segment("id in (" + ",".join(f"'{g}'" for g in chunk) + ")")
+                + f"&$select={USER_FIELDS}&$top={MAX_IN}",
+            )
+            for chunk in chunks
+        ]
+        requests += [
+            GraphRequest("GET", f"/users/{path_segment(i)}?$select={USER_FIELDS}") for i in others
         ]
         replies = self._client.batch(tenant, requests)
-        return {i: _found(r) for i, r in zip(ids, replies, strict=True)}
+        found: dict[str, DirectoryUser | None] = {}
+        for chunk, reply in zip(chunks, replies, strict=False):
+            if not reply.ok or not isinstance(reply.body, dict):
+                raise unavailable(reply)
+            users = {u.id.lower(): u for u in map(_user, reply.body.get("value") or [])}
+            found.update({g: users.get(g.lower()) for g in chunk})
+        for other, reply in zip(others, replies[len(chunks) :], strict=True):
+            found[other] = _found(reply)
+        return {i: found[i] for i in ids}
 
     def users_by_address(
         self, tenant: str, addresses: Sequence[str]

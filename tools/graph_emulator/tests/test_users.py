@@ -286,3 +286,14 @@ def test_roles_are_enforced(emulator: GraphEmulator, session: requests.Session) 
         "Insufficient privileges to complete the operation.",
     )
     assert reader.get("/subscribedSkus").status_code == 403
+
+
+def test_filter_by_id_in_takes_at_most_fifteen_values(graph: Graph) -> None:
+    ids = ["2a24c757-e70d-5dac-8cde-ca5691579ada", "6482a89f-a93f-5022-af77-f8bcf6b86501"]
+    listed = graph.get("/users?$filter=id in ('" + "','".join(ids) + "')")
+    assert listed.status_code == 200
+    assert sorted(u["id"] for u in listed.json()["value"]) == sorted(ids)
+    many = ",".join(f"'{i:08d}-0000-0000-0000-000000000000'" for i in range(16))
+    refused = graph.get(f"/users?$filter=id in ({many})")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "Request_UnsupportedQuery"
