@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import subprocess
 import sys
 import threading
@@ -28,7 +27,7 @@ from shared.app.ports import OutboxMessage
 from shared.bootstrap import SystemClock
 
 from .app import ROOT, Wired
-from .harness import Counter
+from .harness import Counter, cpu_seconds
 from .seed import seed_outbox
 
 SENDER = "DoNotReply@bench.example"
@@ -176,13 +175,6 @@ def drain(worker: NotificationWorker, receiver: QueueClient, expected: int) -> d
     }
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process so far (Linux /proc)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def run(
     wired: Wired, acs: AcsProcess, azurite_pid: int, messages: int, threads: int
 ) -> dict[str, Any]:
@@ -237,9 +229,9 @@ def run(
 
         put_messages(wired, seed_outbox(wired.writer, store, "mail", messages, **seed))
         warnings.count = 0
-        before = (time.process_time(), _cpu_seconds(azurite_pid), _cpu_seconds(acs.proc.pid))
+        before = (time.process_time(), cpu_seconds(azurite_pid), cpu_seconds(acs.proc.pid))
         figures = drain(worker, receiver, messages)
-        after = (time.process_time(), _cpu_seconds(azurite_pid), _cpu_seconds(acs.proc.pid))
+        after = (time.process_time(), cpu_seconds(azurite_pid), cpu_seconds(acs.proc.pid))
         figures["cpu_ms_per_message"] = {
             name: round((b - a) / messages * 1000, 2)
             for name, a, b in zip(

@@ -30,6 +30,8 @@ class Sizes:
     retention_total: int  # requests in the large retention tenant
     retention_expired: int  # expired requests swept per run
     retention_rounds: int  # interleaved (large, small, raw) repeats
+    fulfil_users: int  # users approved and licensed through the Graph emulator (0: skip)
+    fulfil_threads: int  # threads of the informational concurrent fulfilment pass (0: skip)
     seed_threads: int
 
     @classmethod
@@ -49,6 +51,8 @@ class Sizes:
             retention_total=env("RETENTION_TOTAL", 100_000, 10_000),
             retention_expired=env("RETENTION_EXPIRED", 10_000, 1_000),
             retention_rounds=env("RETENTION_ROUNDS", 2, 1),
+            fulfil_users=env("FULFIL_USERS", 1_000, 100),
+            fulfil_threads=env("FULFIL_THREADS", 4, 2),
             seed_threads=env("SEED_THREADS", 4, 4),
         )
 
@@ -171,6 +175,13 @@ def machine() -> dict[str, Any]:
         "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         "git": git_state(),
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def log(message: str) -> None:
