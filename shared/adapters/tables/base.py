@@ -17,11 +17,10 @@ from azure.core.exceptions import (
 )
 from azure.data.tables import TableClient, UpdateMode
 
+from shared.adapters.tables.batch import Operation, TransactionWriter
 from shared.adapters.tables.codec import Entity
 from shared.adapters.tables.tenants import TenantRegistry
 from shared.app.ports import StoreConflict
-
-Operation = tuple[Any, ...]
 
 # Azure allows at most 15 comparisons in one $filter; the PartitionKey test is one.
 MAX_KEYS_PER_QUERY = 14
@@ -41,6 +40,7 @@ class TableBase:
     def __init__(self, table: TableClient, tenants: TenantRegistry) -> None:
         self._table = table
         self._tenants = tenants
+        self._transactions = TransactionWriter(table)
 
     @property
     def table(self) -> TableClient:
@@ -135,7 +135,8 @@ class TableBase:
         return str(written["etag"])
 
     def _submit(self, operations: list[Operation]) -> str | None:
-        """Commit one transaction; the etag of its last row, unless that one was deleted."""
-        results = self._table.submit_transaction(operations)
-        etag = results[-1].get("etag") if results else None
+        """Commit one transaction (TransactionFailed names the failing operation); the etag
+        of its last row, unless that one was deleted."""
+        results = self._transactions.submit(operations)
+        etag = results[-1].etag if results else None
         return str(etag) if etag else None

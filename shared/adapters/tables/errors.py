@@ -7,9 +7,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
-from azure.data.tables import TableTransactionError
 
-from shared.app.ports import StoreConflict
 from shared.domain.errors import StorageUnavailable
 
 P = ParamSpec("P")
@@ -27,8 +25,6 @@ def storage_call(fn: Callable[P, R]) -> Callable[P, R]:
         except (ServiceRequestError, ServiceResponseError) as exc:
             raise StorageUnavailable("Storage cannot be reached; try again shortly.") from exc
         except HttpResponseError as exc:
-            if isinstance(exc, TableTransactionError | StoreConflict):
-                raise
             if exc.status_code in _UNAVAILABLE_STATUSES:
                 raise StorageUnavailable("Storage is busy or failing; try again shortly.") from exc
             raise

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from azure.data.tables import TableTransactionError, UpdateMode
+from azure.data.tables import UpdateMode
 
 from shared.adapters.tables import codec, keys
-from shared.adapters.tables.base import MAX_BATCH, Operation, TableBase, if_match
+from shared.adapters.tables.base import MAX_BATCH, TableBase, if_match
+from shared.adapters.tables.batch import Operation, TransactionFailed
 from shared.adapters.tables.errors import storage_call
 from shared.app.ports import (
     DenialWrite,
@@ -68,7 +69,7 @@ class Microsoft365Rows(TableBase):
         try:
             for start in range(0, len(ops), MAX_BATCH):
                 self._submit(ops[start : start + MAX_BATCH])
-        except TableTransactionError as exc:
+        except TransactionFailed as exc:
             raise StoreConflict(str(exc)) from exc
 
     def _request_ops(
@@ -93,7 +94,7 @@ class Microsoft365Rows(TableBase):
         ops += [("upsert", codec.outbox_entity(tenant, n), _REPLACE) for n in write.notices]
         try:
             self._submit(ops)
-        except TableTransactionError as exc:
+        except TransactionFailed as exc:
             if counter_index is not None and exc.index == counter_index:
                 raise StaleProduct(str(exc)) from exc
             raise StaleRequest(str(exc)) from exc
@@ -105,6 +106,6 @@ class Microsoft365Rows(TableBase):
             ops.append(("upsert", codec.outbox_entity(tenant, write.notice), _REPLACE))
         try:
             etag = self._submit(ops)
-        except TableTransactionError as exc:
+        except TransactionFailed as exc:
             raise StaleRequest(str(exc)) from exc
         return etag if write.notice else None

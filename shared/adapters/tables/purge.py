@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from azure.data.tables import TableTransactionError
-
 from shared.adapters.tables import keys
 from shared.adapters.tables.base import MAX_BATCH, TableBase
+from shared.adapters.tables.batch import TransactionFailed
 from shared.adapters.tables.codec import Entity
 from shared.adapters.tables.errors import storage_call
 
@@ -87,7 +86,7 @@ class TablePurgeStore(TableBase):
     def _delete_batch(self, tenant: str, row_keys: list[str]) -> None:
         try:
             self._submit([("delete", {"PartitionKey": tenant, "RowKey": k}) for k in row_keys])
-        except TableTransactionError:
+        except TransactionFailed:
             # Some row went meanwhile (a rerun, or a decision racing the sweep): delete one
             # by one, where a missing row is not an error; request rows still go last.
             for key in row_keys:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from azure.data.tables import TableTransactionError, UpdateMode
+from azure.data.tables import UpdateMode
 
 from shared.adapters.tables import codec, keys
-from shared.adapters.tables.base import Operation, if_match
+from shared.adapters.tables.base import if_match
+from shared.adapters.tables.batch import Operation, TransactionFailed
 from shared.adapters.tables.codec import Entity
 from shared.adapters.tables.errors import storage_call
 from shared.adapters.tables.microsoft365 import Microsoft365Rows
@@ -119,7 +120,7 @@ class TableRequestStore(Microsoft365Rows):
             ops.append(("create", codec.outbox_entity(tenant, write.notice)))
         try:
             etag = self._submit(ops)
-        except TableTransactionError as exc:
+        except TransactionFailed as exc:
             if exc.index == 3:
                 raise PendingExists(str(exc)) from exc
             raise
@@ -238,7 +239,7 @@ class TableRequestStore(Microsoft365Rows):
         self._add_notice(ops, tenant, write.notice)
         try:
             etag = self._submit(ops)
-        except TableTransactionError as exc:
+        except TransactionFailed as exc:
             if counter_index is not None and exc.index == counter_index:
                 raise StaleProduct(str(exc)) from exc
             if first_assignment <= exc.index < first_assignment + len(write.assigned_emails):
@@ -252,7 +253,7 @@ class TableRequestStore(Microsoft365Rows):
         self._add_notice(ops, tenant, write.notice)
         try:
             etag = self._submit(ops)
-        except TableTransactionError as exc:
+        except TransactionFailed as exc:
             raise StaleRequest(str(exc)) from exc
         return etag if write.notice else None
 
