@@ -1,28 +1,25 @@
 """Bulk seeding in the app's exact row layout, with raw 100-operation batches on several threads.
 
 Rows come from `shared.adapters.tables.codec`'s entity builders and `keys`, so the app
-reads them as its own. Seeding bypasses the SDK's transaction serializer (it builds each
-batch through the `email` package, ~0.3 ms of CPU per operation): the multipart body is
-written here and sent through the table client's own pipeline (auth, retries), which
-makes the bench's setup fast enough to reseed 10,000s of requests between runs.
+reads them as its own, and written with the app's own transactions
+(`shared.adapters.tables.batch`: the multipart body written by hand and sent through the
+table client's pipeline), fast enough to reseed 10,000s of requests between runs.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from azure.core.rest import HttpRequest
 from azure.data.tables import TableClient
-from azure.data.tables._serialize import _add_entity_properties
 
 from shared.adapters.tables import codec
+from shared.adapters.tables.batch import TransactionWriter
 from shared.adapters.tables.keys import OUTBOX
 from shared.adapters.tables.outbox import TableOutboxStore
 from shared.app.ports import OutboxMessage
@@ -38,59 +35,15 @@ ADMIN = Person(id="bench-admin", name="Ada Admin", email="ada@contoso.com")
 
 
 class BatchWriter:
-    """Inserts entities of one table in entity-group transactions of up to 100 operations."""
+    """Inserts entities of one table in entity-group transactions of up to 100 operations,
+    through the app's own hand-written transactions (shared.adapters.tables.batch)."""
 
     def __init__(self, table: TableClient) -> None:
-        self._pipeline = table._client._client
-        base = f"{table.scheme}://{table._primary_hostname}"
-        self._batch_url = f"{base}/$batch"
-        self._insert_url = f"{base}/{table.table_name}"
-        self._version = table.api_version
-
-    def _body(self, entities: Sequence[Entity]) -> tuple[bytes, str]:
-        batch, changeset = f"batch_{uuid.uuid4()}", f"changeset_{uuid.uuid4()}"
-        head = (
-            f"--{changeset}\r\nContent-Type: application/http\r\n"
-            "Content-Transfer-Encoding: binary\r\n\r\n"
-            f"POST {self._insert_url} HTTP/1.1\r\nContent-Type: application/json\r\n"
-            "Accept: application/json;odata=nometadata\r\nPrefer: return-no-content\r\n"
-            "DataServiceVersion: 3.0\r\n\r\n"
-        )
-        parts = [
-            f"--{batch}\r\nContent-Type: multipart/mixed; boundary={changeset}\r\n\r\n",
-            *(
-                head + json.dumps(_add_entity_properties(e), ensure_ascii=False) + "\r\n"
-                for e in entities
-            ),
-            f"--{changeset}--\r\n\r\n--{batch}--\r\n",
-        ]
-        return "".join(parts).encode("utf-8"), batch
+        self._transactions = TransactionWriter(table)
 
     def write(self, entities: Sequence[Entity]) -> None:
         """One transaction (all entities share a PartitionKey; at most 100)."""
-        body, boundary = self._body(entities)
-        request = HttpRequest(
-            "POST",
-            self._batch_url,
-            headers={
-                "x-ms-version": self._version,
-                "DataServiceVersion": "3.0",
-                "MaxDataServiceVersion": "3.0;NetFx",
-                "Content-Type": f"multipart/mixed; boundary={boundary}",
-                "Accept": "application/json",
-            },
-            content=body,
-        )
-        # Streamed, as the SDK does: the pipeline cannot decode a multipart answer itself.
-        response = self._pipeline.send_request(request, stream=True)
-        response.read()
-        text = response.text()
-        if response.status_code != 202 or any(
-            not line.startswith("HTTP/1.1 2")
-            for line in text.splitlines()
-            if line[:9] == "HTTP/1.1 "
-        ):
-            raise RuntimeError(f"seed batch failed ({response.status_code}): {text[:600]}")
+        self._transactions.submit([("create", e) for e in entities])
 
     def write_all(self, entities: Iterable[Entity], threads: int) -> int:
         """Every entity, grouped per partition into 100-operation batches, on `threads`."""
