@@ -106,6 +106,7 @@ def build_store(settings: Settings, **client_options: Any) -> TableStore:
     store = TableStore(
         service.get_table_client(settings.table_name),
         service.get_table_client(settings.tenants_table_name),
+        _read_pool(),
     )
     store.ensure_tables()
     return store

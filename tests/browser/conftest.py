@@ -72,20 +72,26 @@ def console_served(base_url: str) -> str:
 
 @pytest.fixture
 def open_console(browser: Browser, console_served: str) -> Iterator[OpenConsole]:
-    """open_console(locale="en-US", context=None) -> a new tab on the console.
+    """open_console(locale="en-US", context=None, local_tls=False) -> a new tab on the console.
 
     Each call without `context` is a new browser profile (a separate person); pass a
-    Console's `page.context` to open a second tab of the same profile. Every tab must
-    end with no CSP violation, script error or request outside loopback.
+    Console's `page.context` to open a second tab of the same profile. `local_tls` lets
+    the profile visit the Graph emulator's pages, whose certificate is from a local CA.
+    Every tab must end with no CSP violation, script error or request outside loopback.
     """
     consoles: list[Console] = []
     contexts = []
 
-    def open_(locale: str = "en-US", context: object = None) -> Console:
+    def open_(locale: str = "en-US", context: object = None, local_tls: bool = False) -> Console:
         problems: list[str] = []
         if context is None:
             context = browser.new_context(
-                viewport={"width": 1440, "height": 900}, locale=locale, base_url=console_served
+                viewport={"width": 1440, "height": 900},
+                locale=locale,
+                base_url=console_served,
+                ignore_https_errors=local_tls,
+                # No transitions (styles.css honours it): screenshots need no settling time.
+                reduced_motion="reduce",
             )
             guard(context, problems)  # type: ignore[arg-type]
             contexts.append(context)

@@ -82,8 +82,8 @@ class Console:
         size = self.page.viewport_size
         if height and size:
             self.page.set_viewport_size({"width": size["width"], "height": height})
-        # Let the toast and transitions settle so the picture shows the resting state.
-        self.page.wait_for_timeout(250)
+        # Tabs run with reduced motion (no transitions): one rendered frame is the resting state.
+        self.page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
         self.page.screenshot(path=str(path), full_page=True)
         if height and size:
             self.page.set_viewport_size(size)

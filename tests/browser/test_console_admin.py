@@ -37,6 +37,11 @@ def _rewrite_products(page: Page, change: Callable[[Products], None]) -> None:
     page.route(re.compile(r"/api/products$"), handle)
 
 
+def _self_service(tenant: Tenant, product_id: str) -> str:
+    products = tenant.admin.get("/api/products").json()["items"]
+    return str(next(p for p in products if p["id"] == product_id)["selfServicePurchase"])
+
+
 def test_admin_approves_in_part_choosing_the_product_and_switching_an_app_off(
     tenant: Tenant, open_console: OpenConsole
 ) -> None:
@@ -296,10 +301,13 @@ def test_admin_edits_a_product(tenant: Tenant, open_console: OpenConsole) -> Non
     admin.sign_in(tenant.id, "admin@contoso.com", admin=True)
     admin.nav("Products")
     row = admin.page.locator("#products-table tbody tr", has_text="Visio Plan 2")
-    expect(row.locator("td")).to_have_text(["5", "2", "3", "Blocked", "Edit"])
+    expect(row.locator("td")).to_have_text(["Manual", "5", "2", "3", "Blocked", "Edit"])
     expect(
         admin.page.locator("#products-table tbody tr", has_text="Power Automate")
     ).to_contain_text("Allowed")
+    # Not connected (this deployment can connect): the way to Microsoft 365 is offered.
+    section = admin.page.locator("#microsoft365")
+    expect(section.get_by_role("button", name="Connect Microsoft 365")).to_be_visible()
     admin.screenshot("admin-products")
     admin.check_accessibility("products")
 
@@ -314,11 +322,53 @@ def test_admin_edits_a_product(tenant: Tenant, open_console: OpenConsole) -> Non
     admin.check_accessibility("product edit dialog")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
-    expect(row.locator("td")).to_have_text(["12", "2", "10", "Allowed", "Edit"])
+    expect(row.locator("td")).to_have_text(["Manual", "12", "2", "10", "Allowed", "Edit"])
     product = next(
         p for p in tenant.admin.get("/api/products").json()["items"] if p["id"] == "visio-plan-2"
     )
     assert (product["totalLicenses"], product["selfServicePurchase"]) == (12, "allowed")
+
+
+def test_admin_adds_a_manual_product(tenant: Tenant, open_console: OpenConsole) -> None:
+    tenant.add_product("visio-plan-2", name="Visio Plan 2", total=5, plans=["visio"])
+
+    admin = open_console().open("#/products")
+    admin.sign_in(tenant.id, "admin@contoso.com", admin=True)
+    page = admin.page
+    page.get_by_role("button", name="Add product").click()
+    dialog = page.get_by_role("dialog", name="Add a product")
+    expect(page.locator(":focus")).to_have_id("new-product-id")
+    dialog.get_by_label("Product ID").fill("visio-plan-2")
+    dialog.get_by_label("Product name").fill("Visio Suite")
+    dialog.get_by_role("button", name="Add product").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("visio-plan-2 already exists")
+    dialog.get_by_label("Product ID").fill("-bad id")
+    dialog.get_by_role("button", name="Add product").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Up to 64 letters")
+    dialog.get_by_label("Product ID").fill("visio-suite")
+    dialog.get_by_label("Total licences").fill("4")
+    dialog.get_by_label("Apps and services (optional)").fill("Visio\nWhiteboard\n")
+    admin.screenshot("admin-product-add")
+    admin.check_accessibility("add product dialog")
+    dialog.get_by_role("button", name="Add product").click()
+    expect(dialog).to_be_hidden()
+    row = page.locator("#products-table tbody tr", has_text="Visio Suite")
+    expect(row.locator("td")).to_have_text(["Manual", "4", "0", "4", "Blocked", "Edit"])
+    expect(page.locator(":focus")).to_have_attribute("aria-label", "Edit Visio Suite")
+    added = next(
+        p for p in tenant.admin.get("/api/products").json()["items"] if p["id"] == "visio-suite"
+    )
+    assert added["servicePlans"] == [
+        {"id": "visio", "name": "Visio"},
+        {"id": "whiteboard", "name": "Whiteboard"},
+    ]
+    # Its apps include Visio Plan 2's, so it can be assigned in its place (X2).
+    assert "visio-plan-2" in added["fulfils"]
+
+    # The row's switch allows self-service purchase at once.
+    row.get_by_role("switch", name="Self-service purchase of Visio Suite").check()
+    expect(row).to_contain_text("Allowed")
+    assert _self_service(tenant, "visio-suite") == "allowed"
 
 
 def test_requests_list_pages_with_load_more(tenant: Tenant, open_console: OpenConsole) -> None:

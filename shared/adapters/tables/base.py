@@ -5,9 +5,10 @@ Filters are module constants with `@name` parameters; values never become OData 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from itertools import islice
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -22,9 +23,8 @@ from shared.adapters.tables.codec import Entity
 from shared.adapters.tables.tenants import TenantRegistry
 from shared.app.ports import StoreConflict
 
-# Azure allows at most 15 comparisons in one $filter; the PartitionKey test is one.
-MAX_KEYS_PER_QUERY = 14
 MAX_BATCH = 100  # operations in one entity-group transaction
+R = TypeVar("R")
 _RANGE = "PartitionKey eq @pk and RowKey gt @low and RowKey lt @high"
 
 
@@ -37,10 +37,13 @@ class TableBase:
     """One table client, the tenants registry, and the query and write helpers the stores
     share."""
 
-    def __init__(self, table: TableClient, tenants: TenantRegistry) -> None:
+    def __init__(
+        self, table: TableClient, tenants: TenantRegistry, executor: Executor | None = None
+    ) -> None:
         self._table = table
         self._tenants = tenants
         self._transactions = TransactionWriter(table)
+        self._executor = executor
 
     @property
     def table(self) -> TableClient:
@@ -85,18 +88,22 @@ class TableBase:
             **kwargs,
         )
 
-    def _point_query(self, tenant: str, keys: Sequence[str]) -> list[Entity]:
-        """Read several rows of one partition in one round trip per 14 keys."""
-        found: list[Entity] = []
-        for start in range(0, len(keys), MAX_KEYS_PER_QUERY):
-            chunk = keys[start : start + MAX_KEYS_PER_QUERY]
-            params: dict[str, Any] = {"pk": tenant}
-            clauses = []
-            for i, key in enumerate(chunk):
-                params[f"k{i}"] = key
-                clauses.append(f"RowKey eq @k{i}")
-            found.extend(self._query(f"PartitionKey eq @pk and ( {' or '.join(clauses)} )", params))
-        return found
+    def _points(self, tenant: str, keys: Sequence[str]) -> dict[str, Entity]:
+        """Several rows of one partition by key, read side by side: point reads (an OR of
+        RowKeys would make Table Storage scan the partition), one round trip of wall time."""
+        if self._executor is None or len(keys) < 2:
+            rows = [self._get(tenant, k) for k in keys]
+        else:
+            later = [self._executor.submit(self._get, tenant, k) for k in keys[1:]]
+            rows = [self._get(tenant, keys[0]), *(f.result() for f in later)]
+        return {k: row for k, row in zip(keys, rows, strict=True) if row is not None}
+
+    def meanwhile(self, read: Callable[[], R]) -> Callable[[], R]:
+        """Start `read` on the pool now; how to get its result (at once without a pool)."""
+        if self._executor is None:
+            value = read()
+            return lambda: value
+        return self._executor.submit(read).result
 
     def _range(
         self,

@@ -90,7 +90,7 @@ class TableRequestStore(Microsoft365Rows):
         product_key = keys.product_key(product_id)
         marker_key = keys.marker_key(product_id, requester_id)
         wanted = [keys.PROCESS_KEY, product_key, marker_key, keys.CONNECTION_KEY]
-        rows = {r["RowKey"]: r for r in self._point_query(tenant, wanted)}
+        rows = self._points(tenant, wanted)
         process = rows.get(keys.PROCESS_KEY)
         product = rows.get(product_key)
         pending = rows.get(marker_key)
@@ -135,26 +135,17 @@ class TableRequestStore(Microsoft365Rows):
 
     @storage_call
     def load_decision_context(self, tenant: str, request_id: str) -> DecisionContext:
-        # The request and the whole (small) catalogue in one round trip: the product to
-        # assign may be any product that fulfils the requested one (R10, X2).
-        rows = self._query(
-            "PartitionKey eq @pk and ( RowKey eq @rk or ( RowKey gt @low and RowKey lt @high ) )",
-            {"pk": tenant, "rk": keys.request_key(request_id), "low": "P|", "high": "P}"},
-        )
-        request: Versioned[LicenseRequest] | None = None
-        catalogue: dict[str, Versioned[Product]] = {}
-        for row in rows:
-            if row["RowKey"].startswith(f"{keys.REQUEST}|"):
-                request = Versioned(codec.request_from(row), codec.etag(row))
-            else:
-                product = codec.product_from(row)
-                catalogue[product.id] = Versioned(product, codec.etag(row))
-        return DecisionContext(request=request, catalogue=catalogue)
+        # The request (a point read) and the whole (small) catalogue (a range) side by side:
+        # the product to assign may be any product that fulfils the requested one (R10, X2).
+        catalogue = self.meanwhile(lambda: self.get_catalogue(tenant))
+        row = self._get(tenant, keys.request_key(request_id))
+        request = Versioned(codec.request_from(row), codec.etag(row)) if row else None
+        return DecisionContext(request=request, catalogue=catalogue())
 
     @storage_call
     def holders(self, tenant: str, product_id: str, emails: Sequence[str]) -> set[str]:
         wanted = {keys.assignment_key(product_id, e): e.lower() for e in emails}
-        return {wanted[r["RowKey"]] for r in self._point_query(tenant, list(wanted))}
+        return {wanted[k] for k in self._points(tenant, list(wanted))}
 
     @storage_call
     def list_requests(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables import TableClient
 
@@ -15,10 +17,13 @@ from shared.adapters.tables.tenants import TenantRegistry
 class TableStore:
     """Every port on one table (one partition per tenant) and the tenants table."""
 
-    def __init__(self, table: TableClient, tenants: TableClient) -> None:
+    def __init__(
+        self, table: TableClient, tenants: TableClient, executor: Executor | None = None
+    ) -> None:
         self.table = table
         self.tenants = TenantRegistry(tenants)
-        self.requests = TableRequestStore(table, self.tenants)
+        # Point reads of a request path run side by side on `executor`.
+        self.requests = TableRequestStore(table, self.tenants, executor)
         self.outbox = TableOutboxStore(table, self.tenants)
         self.purge = TablePurgeStore(table, self.tenants)
 
