@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from shared.adapters import auth
     from shared.app import queries
     from shared.app.fulfilment import FulfilmentWorker
-    from shared.app.notifications import NotificationWorker, OutboxRelay
+    from shared.app.notifications import NotificationWorker
+    from shared.app.recovery import OutboxRelay
     from shared.app.retention import RetentionSweeper
     from shared.app.service import LicenseService
     from shared.config import Settings

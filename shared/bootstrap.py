@@ -23,8 +23,9 @@ from shared.app.directory import Directory
 from shared.app.email_rendering import EmailRenderer
 from shared.app.fulfilment import FulfilmentWorker
 from shared.app.microsoft365 import ConsentConfig
-from shared.app.notifications import NotificationWorker, OutboxRelay
+from shared.app.notifications import NotificationWorker
 from shared.app.ports import Clock, EmailSender, Notifier
+from shared.app.recovery import OutboxRelay
 from shared.app.retention import RetentionSweeper
 from shared.app.service import LicenseService
 from shared.config import Settings, SettingsError, get_settings
@@ -36,6 +37,10 @@ CLIENT_OPTIONS: dict[str, Any] = {
     "connection_timeout": 5,
     "read_timeout": 20,
 }
+
+
+# At most two tries of 2 s to connect and 5 s to read: a few seconds in all.
+QUEUE_OPTIONS: dict[str, Any] = {"connection_timeout": 2, "read_timeout": 5}
 
 
 class SystemClock:
@@ -87,9 +92,18 @@ def queue_client(settings: Settings, queue_name: str, **client_options: Any) -> 
 
     Builds only: no network call until the client is used.
     """
-    from azure.storage.queue import QueueClient, TextBase64EncodePolicy
+    from azure.storage.queue import LinearRetry, QueueClient, TextBase64EncodePolicy
 
-    options = _sdk_options({"message_encode_policy": TextBase64EncodePolicy(), **client_options})
+    # A queue put never holds a decision for long: the storage queue SDK's own retry waits
+    # 15 s and more between tries; a notice not queued now is queued by the relay later.
+    options = _sdk_options(
+        {
+            "message_encode_policy": TextBase64EncodePolicy(),
+            **QUEUE_OPTIONS,
+            "retry_policy": LinearRetry(backoff=0.2, retry_total=1, random_jitter_range=0.1),  # type: ignore[arg-type]
+            **client_options,
+        }
+    )
     if settings.storage_connection:
         return QueueClient.from_connection_string(
             settings.storage_connection, queue_name, **options
@@ -242,6 +256,7 @@ class Container:
                 self.sender,
                 EmailRenderer(self.settings.email_language),
                 self.clock,
+                self.relay(),
             )
         return self._worker
 

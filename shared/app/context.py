@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from shared.app.ports import Clock, Notifier, OutboxMessage, RequestStore, Versioned
+from shared.app.recovery import SAFETY_DELAY
 from shared.app.retry import retry_on_conflict, too_busy
 from shared.domain import rules
 from shared.domain.errors import NotFound
 from shared.domain.identity import Principal
 from shared.domain.ids import is_request_id, truncate_to_millis
 from shared.domain.models import LicenseRequest
-from shared.domain.notices import Notice
+from shared.domain.notices import Notice, notices_prefix
 
 log = logging.getLogger("shared.app")
 T = TypeVar("T")
@@ -65,8 +66,24 @@ class UseCaseContext:
             return lambda: value
         return self.executor.submit(read).result
 
+    def safety_net(self, tenant: str, request_id: str) -> Callable[[], None]:
+        """Start putting a safety message for the request's notices (shown after
+        SAFETY_DELAY); call the result before committing, to be sure it went out first."""
+        if self.notifier is None:
+            return lambda: None
+        notifier = self.notifier
+        message = OutboxMessage(tenant, notices_prefix(request_id))
+
+        def put() -> None:
+            try:
+                notifier.publish(message, delay=SAFETY_DELAY.total_seconds())
+            except Exception:  # the queue is down: a failed publish is noted, see below
+                log.warning("safety message for %s not queued", request_id)
+
+        return self.meanwhile(put)
+
     def publish(self, tenant: str, notice: Notice | None, etag: str | None) -> None:
-        """Queue a committed notice; a failure is caught up by the outbox relay."""
+        """Queue a committed notice; when that fails it is noted for the relay timer."""
         if notice is None or self.notifier is None:
             return
         try:
@@ -79,3 +96,7 @@ class UseCaseContext:
                 notice.request_id,
                 extra={"tenant_id": tenant, "request_id": notice.request_id, "outcome": "deferred"},
             )
+            try:
+                self.store.remember_unqueued(tenant, notice.id)
+            except Exception:  # storage too: the safety message is the last resort
+                log.exception("unqueued notice %s not noted", notice.id)

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 _HELD = "alreadyLicensed"
 
 
+def _nothing() -> None:
+    pass
+
+
 def _gave_up(what: str, who: Principal, request_id: str) -> Callable[[], Exception]:
     def error() -> Exception:
         log.warning(
@@ -52,6 +56,8 @@ class Decide:
         known: tuple[str | None, set[str]] = (None, set())
         # Microsoft 365 seats, read live once per approval (X1 against the real count).
         live: dict[str, Product] = {}
+        # Out before the commit, beside the first read: recovers a crash after the commit.
+        safety = ctx.safety_net(tenant, request_id)
 
         def attempt(number: int) -> LicenseRequest:
             nonlocal known
@@ -100,6 +106,7 @@ class Decide:
                 assigned_emails=[] if microsoft365 else plan.newly_assigned,
                 notice=notice,
             )
+            safety()
             try:
                 etag = ctx.store.commit_approval(tenant, write)
             except AlreadyAssigned:
@@ -138,12 +145,15 @@ class Decide:
         rules.require_admin(who)
         ctx, tenant = self._ctx, who.tenant_id
 
+        safety = ctx.safety_net(tenant, request_id)
+
         def attempt(_: int) -> LicenseRequest:
             current = ctx.read_request(who, request_id)
             after, again = retried(current.value, ctx.now())
             if not again:
                 raise NothingToRetry("No user of this request is waiting for a retry.")
             notice = fulfilment_notice(after, ctx.now())
+            safety()
             etag = ctx.store.commit_retry(tenant, DenialWrite(current, after, notice))
             ctx.publish(tenant, notice, etag)
             return after
@@ -157,11 +167,13 @@ class Decide:
         """R8: deny the whole request, once."""
         rules.require_admin(who)
         ctx, tenant = self._ctx, who.tenant_id
+        safety = ctx.safety_net(tenant, request_id) if is_request_id(request_id) else _nothing
 
         def attempt(number: int) -> LicenseRequest:
             current = ctx.read_request(who, request_id)
             denied = rules.plan_denial(current.value, command.message, rules.person(who), ctx.now())
             notice = decision_notice(denied, None)
+            safety()
             etag = ctx.store.commit_denial(tenant, DenialWrite(current, denied, notice))
             ctx.publish(tenant, notice, etag)
             log.info(

@@ -155,6 +155,9 @@ class FulfilmentWorker:
                     }
                 )
             notices = self._notices(tenant, step.request, product) if step.finished else []
+            if notices:
+                # Out before the commit: recovers a crash before the notices are queued.
+                ctx.safety_net(tenant, request_id)()
             self._store.commit_fulfilment(
                 tenant,
                 FulfilmentWrite(

@@ -21,7 +21,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,19 +30,17 @@ from shared.app.ports import (
     Clock,
     EmailSender,
     EmailSendError,
-    Notifier,
     OutboxMessage,
     OutboxStore,
     OutgoingEmail,
     StoreConflict,
 )
-from shared.domain.notices import is_notice_id
+from shared.app.recovery import OutboxRelay
+from shared.domain.notices import is_notice_id, is_notices_prefix
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-RELAY_AFTER = timedelta(minutes=1)
-MAX_RELAYS = 10
 # Emails sent side by side; progress is recorded between rounds.
 ROUND = 8
 # The longest one send can take (the ACS client's 10 s connect + 30 s read timeouts, and
@@ -119,18 +117,29 @@ class NotificationWorker:
     """Sends the emails of one outbox row per queue message, at most once per recipient."""
 
     def __init__(
-        self, store: OutboxStore, sender: EmailSender, renderer: EmailRenderer, clock: Clock
+        self,
+        store: OutboxStore,
+        sender: EmailSender,
+        renderer: EmailRenderer,
+        clock: Clock,
+        relay: OutboxRelay | None = None,
     ) -> None:
         self._store = store
         self._sender = sender
         self._renderer = renderer
         self._clock = clock
+        self._relay = relay
 
     def handle(self, body: str, message_id: str) -> Delivery:
         """Process one queue message; raises on transient failure so the host retries it."""
         message = parse_message(body)
         if message is None:
             log.error("dropping malformed notification message %s", message_id)
+            return Delivery(dropped=True)
+        if is_notices_prefix(message.key):
+            # A safety message: queue what a crash may have left of this request's notices.
+            if self._relay is not None:
+                self._relay.check(message.tenant, message.key)
             return Delivery(dropped=True)
         claim = self._claim(message, message_id)
         if claim is None:
@@ -225,43 +234,3 @@ def _outcome(sender: EmailSender, email: OutgoingEmail) -> Exception | None:
     except Exception as exc:
         return exc
     return None
-
-
-class OutboxRelay:
-    """Re-queues outbox rows that no worker picked up within a minute of their commit."""
-
-    def __init__(self, store: OutboxStore, notifier: Notifier, clock: Clock) -> None:
-        self._store = store
-        self._notifier = notifier
-        self._clock = clock
-
-    def run(self) -> int:
-        """One pass over every tenant; returns how many rows were queued again."""
-        now = self._clock.now()
-        relayed = 0
-        for tenant in self._store.known_tenants():
-            for found in self._store.stale_outbox(tenant, now - RELAY_AFTER):
-                row = found.value
-                if row.relayed_at and row.relayed_at > now - RELAY_AFTER:
-                    continue  # queued again recently: give the worker time
-                if row.relay_count >= MAX_RELAYS:
-                    log.error(
-                        "outbox row %s of %s never picked up after %d relays",
-                        row.key,
-                        tenant,
-                        row.relay_count,
-                    )
-                    continue
-                try:
-                    etag = self._store.mark_relayed(
-                        tenant,
-                        replace(row, relay_count=row.relay_count + 1, relayed_at=now),
-                        found.etag,
-                    )
-                except StoreConflict:
-                    continue  # a worker got to it meanwhile
-                self._notifier.publish(OutboxMessage(tenant, row.key, etag, row.payload))
-                relayed += 1
-        if relayed:
-            log.warning("outbox relay queued %d notice(s) again", relayed)
-        return relayed

@@ -216,6 +216,9 @@ class RequestStore(Protocol):
     def connected_tenants(self) -> list[str]:
         """Every tenant connected to Microsoft 365."""
 
+    def remember_unqueued(self, tenant: str, key: str) -> None:
+        """Note that a committed notice could not be queued (the relay timer queues it)."""
+
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -267,13 +270,17 @@ class OutboxStore(Protocol):
     def delete_outbox(self, tenant: str, key: str) -> None:
         """Delivery finished; no error when already gone."""
 
-    def stale_outbox(self, tenant: str, created_before: datetime) -> list[Versioned[OutboxRow]]:
-        """Rows no worker ever picked up, created before the given time."""
+    def outbox_under(self, tenant: str, prefix: str) -> list[Versioned[OutboxRow]]:
+        """The outbox rows whose key starts with `prefix` (one request's notices)."""
 
     def mark_relayed(self, tenant: str, row: OutboxRow, etag: str) -> str:
         """Save relay bookkeeping at `etag` and return the new etag; StoreConflict when it moved."""
 
-    def known_tenants(self) -> list[str]: ...
+    def unqueued(self) -> list[tuple[str, str]]:
+        """(tenant, key) of every notice noted as not queued, across all tenants."""
+
+    def forget_unqueued(self, tenant: str, key: str) -> None:
+        """The notice was queued (or is gone): no more to do for it."""
 
 
 class PurgeStore(Protocol):

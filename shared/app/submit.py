@@ -71,6 +71,9 @@ class Submit:
                 request = request.model_copy(update={"users": resolved[product.id]})
             recipients = found.process.notify_admins
             notice = submitted_notice(request, recipients) if recipients else None
+            if notice:
+                # Out before the commit: recovers a crash between the commit and the queueing.
+                ctx.safety_net(tenant, request.id)()
             # PendingExists (a concurrent submit took the marker) is a lost race: retried.
             etag = ctx.store.create_request(
                 tenant, NewRequestWrite(request, found.pending_marker_etag, notice)

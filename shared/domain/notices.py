@@ -32,6 +32,11 @@ def notices_prefix(request_id: str) -> str:
     return f"{_PREFIX}{request_id}|"
 
 
+def is_notices_prefix(value: str) -> bool:
+    """True for a request's notices prefix (what a safety message names)."""
+    return is_notice_id(value) and value.endswith("|") and value.count("|") == 2
+
+
 def is_notice_id(value: str) -> bool:
     """True for a string shaped like a notice id (a queue message may carry anything)."""
     return value.startswith(_PREFIX)

@@ -241,20 +241,39 @@ def test_the_people_picker_adds_a_colleague_from_the_directory(
 def test_a_failed_assignment_shows_why_and_an_admin_retries_it(
     m365: Tenant, graph: Graph, open_console: OpenConsole
 ) -> None:
-    """The admin asked for themselves and Nestor, who has no usage location: My requests
-    and the request's pane say why his licence is missing; a retry then assigns it."""
+    """The admin asked for themselves and Nestor, who has no usage location, and approves:
+    the pane follows the assignment in Microsoft 365, My requests and the pane say why
+    Nestor's licence is missing, and a retry assigns it."""
     _block(m365, E3)
     made = m365.admin.post(
         "/api/requests", {"productId": E3, "users": [{"email": "nestor@contoso.com"}]}
     )
     assert made.status_code == 201, made.text
     request_id = made.json()["id"]
-    assert m365.admin.post(f"/api/requests/{request_id}/approve", {}).status_code == 200
-    assert _settled(m365, request_id)["fulfilment"]["status"] == "partial"
 
-    admin = open_console().open("#/my")
+    admin = open_console().open(f"#/requests/{request_id}")
     admin.sign_in(m365.id, "admin@contoso.com", admin=True)
     page = admin.page
+    pane = page.locator("aside.pane")
+    choice = pane.locator("#product-choice")
+    expect(choice.get_by_role("radio").first).to_be_checked()
+    pane.get_by_role("button", name="Approve", exact=True).click()
+    expect(pane.locator("#pane-alert")).to_contain_text(
+        "The licenses are being assigned in Microsoft 365"
+    )
+    status = pane.locator("#fulfilment-status")
+    # Shown until the pane looks again (a second later), then what Microsoft 365 did.
+    expect(status).to_contain_text("Assigning in Microsoft 365…")
+    expect(status).to_contain_text(
+        "Some licenses couldn't be assigned in Microsoft 365", timeout=20_000
+    )
+    person = pane.locator('#request-users li[data-email="nestor@contoso.com"]')
+    expect(person).to_contain_text("No usage location is set for this user in Microsoft 365")
+    expect(person).to_contain_text("Microsoft 365 said: License assignment cannot be done")
+    admin.screenshot("admin-request-failed-assignment", height=1000)
+    admin.check_accessibility("failed assignment")
+
+    admin.open("#/my")
     row = page.locator("#my-requests tbody tr", has_text="Office 365 E3")
     expect(row).to_contain_text("Partly assigned in Microsoft 365")
     expect(row.locator('.outcomes li[data-email="admin@contoso.com"]')).to_contain_text(
@@ -266,24 +285,16 @@ def test_a_failed_assignment_shows_why_and_an_admin_retries_it(
     admin.screenshot("requester-my-requests-failed")
     admin.check_accessibility("my requests with a failed assignment")
 
-    admin.open(f"#/requests/{request_id}")
-    pane = page.locator("aside.pane")
-    status = pane.locator("#fulfilment-status")
-    expect(status).to_contain_text("Some licenses couldn't be assigned in Microsoft 365")
-    person = pane.locator('#request-users li[data-email="nestor@contoso.com"]')
-    expect(person).to_contain_text("No usage location is set for this user in Microsoft 365")
-    expect(person).to_contain_text("Microsoft 365 said: License assignment cannot be done")
-    admin.screenshot("admin-request-failed-assignment", height=1000)
-    admin.check_accessibility("failed assignment")
-
     patched = graph.graph(m365.id, "PATCH", "/users/nestor@contoso.com", {"usageLocation": "US"})
     assert patched.status_code == 204, patched.text
+    admin.open(f"#/requests/{request_id}")
     pane.get_by_role("button", name="Retry failed assignments").click()
-    # The round under way is shown at once, then (polled) its outcome.
     expect(status).to_contain_text("Licenses assigned in Microsoft 365", timeout=20_000)
     expect(person).to_contain_text("Licence assigned")
     expect(person).not_to_contain_text("No usage location")
     expect(pane.get_by_role("button", name="Retry failed assignments")).to_have_count(0)
     admin.screenshot("admin-request-retried")
+    done = m365.admin.get(f"/api/requests/{request_id}").json()
+    assert done["fulfilment"] == {**done["fulfilment"], "status": "done", "round": 2}
     licences = graph.graph(m365.id, "GET", "/users/nestor@contoso.com?$select=assignedLicenses")
     assert E3_SKU in {a["skuId"] for a in licences.json()["assignedLicenses"]}

@@ -120,7 +120,7 @@ def test_throttling_reschedules_with_retry_after_then_assigns(scene: Scene) -> N
     scene.emulator.add_fault("throttle", count=1, retry_after=6, tenant=scene.tenant)
     worker = scene.app.fulfilment()
     assert worker.handle(message) == "rescheduled"
-    [again] = scene.notifier.messages
+    [again] = scene.notifier.notices()
     assert scene.notifier.delays == [6]  # Graph's Retry-After, not a hot loop
     assert worker.handle(queue_message(again)) == "done"
     assert scene.outcomes(request_id) == {

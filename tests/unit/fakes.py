@@ -37,7 +37,7 @@ from shared.domain.models import (
     RequestProcess,
     RequestSummary,
 )
-from shared.domain.notices import Notice
+from shared.domain.notices import Notice, is_notices_prefix
 
 _etags = (f'W/"{n}"' for n in itertools.count(1))
 
@@ -66,6 +66,7 @@ class FakeRequestStore:
         self.tenants: dict[str, Tenant] = {}
         self.registered: set[str] = set()
         self.connected: set[str] = set()
+        self.unqueued: set[tuple[str, str]] = set()
         self.conflicts = 0
         self.reads = 0
 
@@ -121,6 +122,9 @@ class FakeRequestStore:
 
     def connected_tenants(self) -> list[str]:
         return sorted(self.connected)
+
+    def remember_unqueued(self, tenant: str, key: str) -> None:
+        self.unqueued.add((tenant, key))
 
     def save_product(self, tenant: str, product: Product, etag: str | None) -> None:
         current = self.tenant(tenant).products.get(product.id)
@@ -304,8 +308,18 @@ class RecordingNotifier:
         self.delays.append(delay)
 
     def take(self) -> list[OutboxMessage]:
-        taken, self.messages, self.delays = self.messages, [], []
+        """The notices queued so far (safety messages aside), and forget everything."""
+        taken = [m for m in self.messages if not is_notices_prefix(m.key)]
+        self.messages, self.delays = [], []
         return taken
+
+    def notices(self) -> list[OutboxMessage]:
+        """The notices queued so far, safety messages aside."""
+        return [m for m in self.messages if not is_notices_prefix(m.key)]
+
+    def safety(self) -> list[OutboxMessage]:
+        """The safety messages queued so far."""
+        return [m for m in self.messages if is_notices_prefix(m.key)]
 
 
 class FakeDirectory:

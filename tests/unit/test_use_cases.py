@@ -131,7 +131,7 @@ def test_approval_in_part_takes_seats_and_queues_its_notice(world: World) -> Non
     assert [u.outcome for u in decided.users] == ["assigned", "assigned", "notAssigned"]
     [product] = world.service.list_products(ADMIN)
     assert product.product.assigned_licenses == 2
-    [message] = world.notifier.messages
+    [message] = world.notifier.notices()
     assert message.key == f"O|{request_id}|decision" and message.etag
 
 
@@ -142,7 +142,7 @@ def test_too_few_seats_change_nothing(world: World) -> None:
         world.service.approve(ADMIN, request_id, approve())
     assert caught.value.extra == {"available": 1, "needed": 2, "missing": 1}
     assert world.service.get_request(ADMIN, request_id).status == "pending"
-    assert world.notifier.messages == []
+    assert world.notifier.notices() == []
 
 
 def test_users_holding_the_product_are_not_charged_twice(world: World) -> None:
@@ -195,7 +195,7 @@ def test_a_request_is_decided_once(world: World) -> None:
     world.service.deny(ADMIN, request_id, DenyCommand())
     with pytest.raises(AlreadyDecided):
         world.service.approve(ADMIN, request_id, approve())
-    assert len(world.notifier.messages) == 1
+    assert len(world.notifier.notices()) == 1
 
 
 def test_a_queue_outage_never_undoes_a_decision(world: World) -> None:

@@ -58,6 +58,10 @@ class TableBase:
         """Remember that the tenant exists."""
         self._tenants.register(tenant)
 
+    def remember_unqueued(self, tenant: str, key: str) -> None:
+        """Note a committed notice that could not be queued, for the relay timer."""
+        self._tenants.remember_unqueued(tenant, key)
+
     def _query(self, filter_: str, parameters: dict[str, Any], **kwargs: Any) -> Iterator[Entity]:
         return cast(
             Iterator[Entity],

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from azure.data.tables import UpdateMode
 
-from shared.adapters.tables import codec, keys
+from shared.adapters.tables import codec
 from shared.adapters.tables.base import TableBase
 from shared.adapters.tables.errors import storage_call
 from shared.app.ports import OutboxRow, Versioned
@@ -52,14 +52,19 @@ class TableOutboxStore(TableBase):
         self._table.delete_entity(tenant, key)
 
     @storage_call
-    def stale_outbox(self, tenant: str, created_before: datetime) -> list[Versioned[OutboxRow]]:
-        rows = self._rows_of_kind(
-            tenant,
-            keys.OUTBOX,
-            " and Attempts eq @zero and CreatedAt lt @before",
-            {"zero": 0, "before": created_before},
+    def outbox_under(self, tenant: str, prefix: str) -> list[Versioned[OutboxRow]]:
+        # A range: a request's notices sit side by side under its prefix.
+        rows = self._query(
+            "PartitionKey eq @pk and RowKey ge @low and RowKey lt @high",
+            {"pk": tenant, "low": prefix, "high": prefix[:-1] + "}"},
         )
         return [Versioned(codec.outbox_from(r), codec.etag(r)) for r in rows]
+
+    def unqueued(self) -> list[tuple[str, str]]:
+        return self._tenants.unqueued()
+
+    def forget_unqueued(self, tenant: str, key: str) -> None:
+        self._tenants.forget_unqueued(tenant, key)
 
     @storage_call
     def mark_relayed(self, tenant: str, row: OutboxRow, etag: str) -> str:

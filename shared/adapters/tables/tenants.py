@@ -6,6 +6,9 @@ from azure.data.tables import TableClient, UpdateMode
 
 from shared.adapters.tables.errors import storage_call
 
+# The global list of committed notices that could not be queued (the relay timer's work).
+UNQUEUED = "unqueued"
+
 
 class TenantRegistry:
     """One row per tenant that ever set up a product or settings."""
@@ -43,6 +46,27 @@ class TenantRegistry:
             select=["RowKey"],
         )
         return [str(r["RowKey"]) for r in rows]
+
+    @storage_call
+    def remember_unqueued(self, tenant: str, key: str) -> None:
+        """Note a committed notice that could not be queued (one global list)."""
+        self._table.upsert_entity(
+            {"PartitionKey": UNQUEUED, "RowKey": f"{tenant}|{key}"}, mode=UpdateMode.MERGE
+        )
+
+    @storage_call
+    def unqueued(self) -> list[tuple[str, str]]:
+        """(tenant, notice key) of every noted notice: one query, whatever the tenants."""
+        rows = self._table.query_entities(
+            "PartitionKey eq @pk", parameters={"pk": UNQUEUED}, select=["RowKey"]
+        )
+        noted = (str(r["RowKey"]).split("|", 1) for r in rows)
+        return [(tenant, key) for tenant, key in noted]
+
+    @storage_call
+    def forget_unqueued(self, tenant: str, key: str) -> None:
+        """The noted notice is dealt with."""
+        self._table.delete_entity(UNQUEUED, f"{tenant}|{key}")
 
     @storage_call
     def known(self) -> list[str]:
