@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from shared.domain.microsoft365 import Microsoft365Connection
@@ -219,6 +219,9 @@ class RequestStore(Protocol):
     def remember_unqueued(self, tenant: str, key: str) -> None:
         """Note that a committed notice could not be queued (the relay timer queues it)."""
 
+    def note_requests_on(self, tenant: str, day: date) -> None:
+        """Index that the tenant creates requests on `day` (the retention sweep's index)."""
+
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -287,6 +290,15 @@ class PurgeStore(Protocol):
     """What the retention sweep needs from storage."""
 
     def known_tenants(self) -> list[str]: ...
+
+    def created_on_or_before(self, day: date) -> list[str]:
+        """Tenants that created requests on `day` or before (the expiry index)."""
+
+    def index_since(self, now: datetime) -> datetime:
+        """When the expiry index began (recorded now if it had not)."""
+
+    def forget_days_before(self, day: date) -> None:
+        """Drop the index of days whose requests are all gone."""
 
     def purge_expired(self, tenant: str, created_up_to: datetime) -> int: ...
 

@@ -22,9 +22,14 @@ class RetentionSweeper:
 
     def run(self) -> dict[str, int]:
         """One sweep; returns how many requests each tenant lost (tenants with none omitted)."""
-        cutoff = rules.retention_cutoff(self._clock.now(), self._retention)
+        now = self._clock.now()
+        cutoff = rules.retention_cutoff(now, self._retention)
         removed: dict[str, int] = {}
-        tenants = self._store.known_tenants()
+        # Only tenants that created requests on days now expired: idle ones cost nothing.
+        tenants = self._store.created_on_or_before(cutoff.date())
+        if cutoff < self._store.index_since(now):
+            # Requests from before the index began may still be there: visit everyone.
+            tenants = sorted(set(tenants) | set(self._store.known_tenants()))
         for tenant in tenants:
             count = self._store.purge_expired(tenant, cutoff)
             if count:
@@ -33,6 +38,8 @@ class RetentionSweeper:
                     "retention sweep removed expired requests",
                     extra={"tenant_id": tenant, "removed": count, "cutoff": cutoff.isoformat()},
                 )
+        # Days wholly before the cutoff's are gone; its own day may have live requests.
+        self._store.forget_days_before(cutoff.date())
         total = sum(removed.values())
         log.info(
             "retention sweep done: %d request(s) in %d tenant(s)",

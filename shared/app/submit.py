@@ -41,6 +41,8 @@ class Submit:
         ctx, tenant = self._ctx, who.tenant_id
         # The directory is asked once, whatever races the attempts lose.
         resolved: dict[str, list[RequestUser]] = {}
+        # Beside the first read, once a day per tenant: the retention sweep's index.
+        indexed = ctx.meanwhile(lambda: ctx.store.note_requests_on(tenant, ctx.now().date()))
 
         def attempt(_: int) -> SubmitResult:
             found = ctx.store.load_submit_context(tenant, body.product_id, who.user_id)
@@ -74,6 +76,7 @@ class Submit:
             if notice:
                 # Out before the commit: recovers a crash between the commit and the queueing.
                 ctx.safety_net(tenant, request.id)()
+            indexed()  # before the commit: no request is ever left out of the index
             # PendingExists (a concurrent submit took the marker) is a lost race: retried.
             etag = ctx.store.create_request(
                 tenant, NewRequestWrite(request, found.pending_marker_etag, notice)

@@ -5,7 +5,6 @@ failed assignment with its reason and a retry."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,17 +27,6 @@ def _block(tenant: Tenant, product_id: str) -> None:
 def _product(tenant: Tenant, product_id: str) -> dict[str, Any]:
     items = tenant.admin.get("/api/products").json()["items"]
     return dict(next(p for p in items if p["id"] == product_id))
-
-
-def _settled(tenant: Tenant, request_id: str, timeout: float = 30) -> dict[str, Any]:
-    """The request once Microsoft 365 is no longer assigning it (the queue trigger ran)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        request = dict(tenant.admin.get(f"/api/requests/{request_id}").json())
-        if request.get("fulfilment", {}).get("status") != "pending":
-            return request
-        assert time.monotonic() < deadline, request
-        time.sleep(0.2)
 
 
 def _seats(graph: Graph, tenant: str, sku_id: str) -> tuple[int, int]:

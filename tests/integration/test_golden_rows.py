@@ -224,6 +224,9 @@ def test_stored_rows_messages_and_emails_are_unchanged(
     tenants = [
         {k: _plain(v) for k, v in sorted(e.items())}
         for e in service.get_table_client(container.settings.tenants_table_name).list_entities()
+        # The registry; the global indexes of that table (expiry days, unqueued notices)
+        # came later and are not per-tenant data.
+        if e["PartitionKey"] == "tenant"
     ]
     actual = {
         "rows": rows,

@@ -14,6 +14,7 @@ from shared.config import SettingsError, load_settings
 from shared.domain.identity import Principal
 from shared.domain.models import ApproveCommand, ProductPut, RequestCreate, RequestProcessPut
 from tests.integration.conftest import settings_for
+from tests.integration.test_round_trips import Counter
 from tests.support.api import unique_tenant
 from tests.support.azurite import Azurite
 from tests.support.clock import FrozenClock
@@ -176,3 +177,33 @@ def test_a_marker_taken_over_by_a_newer_request_is_left_alone(scene: Scene) -> N
         RequestCreate.model_validate({"productId": "visio"}),
     )
     assert (again.created, again.request.id) == (False, newer)
+
+
+def test_idle_tenants_cost_the_sweep_nothing(scene: Scene, azurite: Azurite) -> None:
+    scene.app.retention().run()  # the expiry index begins now
+    admin, user = scene.tenant()
+    scene.submit(user, 1)
+    scene.clock.advance(timedelta(days=31))
+
+    def sweep_calls() -> tuple[dict[str, int], int]:
+        counter = Counter()
+        store = bootstrap.build_store(scene.settings, raw_request_hook=counter.hook)
+        app = bootstrap.build(scene.settings, clock=scene.clock, store=store)
+        counter.take()
+        removed = app.retention().run()
+        return removed, len(counter.take())
+
+    for _ in range(5):
+        scene.tenant()  # tenants with a catalogue and no request
+    removed, calls = sweep_calls()
+    assert removed == {admin.tenant_id: 1}
+    # Only the tenant that had requests on expired days is visited: the index range, its
+    # start, the purge of that tenant and the index clean-up; not one call per tenant.
+    admin2, user2 = scene.tenant()
+    scene.submit(user2, 1)
+    for _ in range(20):
+        scene.tenant()
+    scene.clock.advance(timedelta(days=31))
+    removed_again, calls_again = sweep_calls()
+    assert removed_again == {admin2.tenant_id: 1}
+    assert calls_again == calls

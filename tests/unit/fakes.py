@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from shared.app.directory import Assignment, AssignmentResult
 from shared.app.ports import (
@@ -67,6 +67,7 @@ class FakeRequestStore:
         self.registered: set[str] = set()
         self.connected: set[str] = set()
         self.unqueued: set[tuple[str, str]] = set()
+        self.days: set[tuple[str, date]] = set()
         self.conflicts = 0
         self.reads = 0
 
@@ -125,6 +126,9 @@ class FakeRequestStore:
 
     def remember_unqueued(self, tenant: str, key: str) -> None:
         self.unqueued.add((tenant, key))
+
+    def note_requests_on(self, tenant: str, day: date) -> None:
+        self.days.add((tenant, day))
 
     def save_product(self, tenant: str, product: Product, etag: str | None) -> None:
         current = self.tenant(tenant).products.get(product.id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
+from datetime import date
 from itertools import islice
 from typing import Any, TypeVar, cast
 
@@ -57,6 +58,10 @@ class TableBase:
     def register_tenant(self, tenant: str) -> None:
         """Remember that the tenant exists."""
         self._tenants.register(tenant)
+
+    def note_requests_on(self, tenant: str, day: date) -> None:
+        """Index the day a tenant created requests on, for the retention sweep."""
+        self._tenants.note_requests_on(tenant, day)
 
     def remember_unqueued(self, tenant: str, key: str) -> None:
         """Note a committed notice that could not be queued, for the relay timer."""

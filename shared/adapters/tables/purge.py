@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from shared.adapters.tables import keys
 from shared.adapters.tables.base import MAX_BATCH, TableBase
@@ -13,6 +13,18 @@ from shared.adapters.tables.errors import storage_call
 
 class TablePurgeStore(TableBase):
     """Removes expired requests, reading only the expired key range."""
+
+    def created_on_or_before(self, day: date) -> list[str]:
+        """Tenants that created requests on `day` or before (the expiry index)."""
+        return self._tenants.created_on_or_before(day)
+
+    def index_since(self, now: datetime) -> datetime:
+        """When the expiry index began."""
+        return self._tenants.index_since(now)
+
+    def forget_days_before(self, day: date) -> None:
+        """Drop the index of days whose requests are all gone."""
+        self._tenants.forget_days_before(day)
 
     @storage_call
     def purge_expired(

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import date, datetime, timedelta
+
+from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, UpdateMode
 
 from shared.adapters.tables.errors import storage_call
 
 # The global list of committed notices that could not be queued (the relay timer's work).
 UNQUEUED = "unqueued"
+# The global index of the days each tenant created requests on (the retention sweep's work).
+EXPIRY = "expiry"
+# When the index began: requests older than that are found by visiting tenants.
+SINCE = "~since"
 
 
 class TenantRegistry:
@@ -15,6 +23,9 @@ class TenantRegistry:
 
     def __init__(self, table: TableClient) -> None:
         self._table = table
+        # (tenant, day) already in the expiry index, as this process knows.
+        self._noted: set[tuple[str, str]] = set()
+        self._noted_lock = threading.Lock()
 
     @property
     def table(self) -> TableClient:
@@ -67,6 +78,49 @@ class TenantRegistry:
     def forget_unqueued(self, tenant: str, key: str) -> None:
         """The noted notice is dealt with."""
         self._table.delete_entity(UNQUEUED, f"{tenant}|{key}")
+
+    @storage_call
+    def note_requests_on(self, tenant: str, day: date) -> None:
+        """Index that `tenant` created requests on `day` (once per process and day)."""
+        key = (tenant, day.strftime("%Y%m%d"))
+        with self._noted_lock:
+            if key in self._noted:
+                return
+        self._table.upsert_entity(
+            {"PartitionKey": EXPIRY, "RowKey": f"{key[1]}|{tenant}"}, mode=UpdateMode.MERGE
+        )
+        with self._noted_lock:
+            self._noted.add(key)
+
+    @storage_call
+    def created_on_or_before(self, day: date) -> list[str]:
+        """Tenants that created requests on `day` or before: a range of the index."""
+        rows = self._table.query_entities(
+            "PartitionKey eq @pk and RowKey lt @high",
+            parameters={"pk": EXPIRY, "high": (day + timedelta(days=1)).strftime("%Y%m%d")},
+            select=["RowKey"],
+        )
+        return sorted({str(r["RowKey"]).split("|", 1)[1] for r in rows})
+
+    @storage_call
+    def index_since(self, now: datetime) -> datetime:
+        """When the index began (recorded now if it had not)."""
+        try:
+            return self._table.get_entity(EXPIRY, SINCE)["Since"]  # type: ignore[no-any-return]
+        except ResourceNotFoundError:
+            self._table.upsert_entity({"PartitionKey": EXPIRY, "RowKey": SINCE, "Since": now})
+            return now
+
+    @storage_call
+    def forget_days_before(self, day: date) -> None:
+        """Drop index rows of days wholly past (their requests are all gone)."""
+        rows = self._table.query_entities(
+            "PartitionKey eq @pk and RowKey lt @high",
+            parameters={"pk": EXPIRY, "high": day.strftime("%Y%m%d")},
+            select=["RowKey"],
+        )
+        for row in rows:
+            self._table.delete_entity(EXPIRY, str(row["RowKey"]))
 
     @storage_call
     def known(self) -> list[str]:
