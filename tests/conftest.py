@@ -53,7 +53,12 @@ def base_url(
     port = free_port()
     outbox = outbox_dir
     proc = start_devhost(
-        devhost_env(azurite, EMAIL_OUTBOX_DIR=str(outbox), **graph.emulator.settings()),
+        devhost_env(
+            azurite,
+            EMAIL_OUTBOX_DIR=str(outbox),
+            PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+            **graph.emulator.settings(),
+        ),
         port,
         tmp_path_factory.mktemp("devhost") / "devhost.log",
     )

@@ -6,6 +6,8 @@ export class ApiError extends Error {
     this.status = status;
     this.problem = problem || {};
     this.code = this.problem.code || (status === 0 ? "network" : "unknown");
+    /** Seconds to wait before trying again (a 503's Retry-After), else null. */
+    this.retryAfter = null;
   }
 }
 
@@ -45,6 +47,8 @@ export class Api {
     }
     if (!response.ok) {
       const error = new ApiError(response.status, data);
+      const retryAfter = Number.parseInt(response.headers.get("Retry-After") || "", 10);
+      if (retryAfter > 0) error.retryAfter = retryAfter;
       if (response.status === 401 && this.onUnauthorized) this.onUnauthorized(error);
       throw error;
     }
@@ -61,6 +65,10 @@ export class Api {
 
   post(path, body) {
     return this.call("POST", path, body ?? {});
+  }
+
+  async delete(path) {
+    return (await this.call("DELETE", path)).data;
   }
 }
 

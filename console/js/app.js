@@ -20,7 +20,8 @@ const toastRegion = document.getElementById("toast");
 const ROUTES = [
   { pattern: /^#\/requests(?:\/([^/?]+))?$/, view: "requests", admin: true },
   { pattern: /^#\/own-process$/, view: "own-process", admin: true },
-  { pattern: /^#\/products$/, view: "products", admin: true },
+  // ?microsoft365=connected|denied|pending: where Microsoft's admin consent comes back to.
+  { pattern: /^#\/products(?:\?([^#]*))?$/, view: "products", admin: true },
   { pattern: /^#\/request(?:\/([^/?]+))?$/, view: "request" },
   { pattern: /^#\/my$/, view: "my" },
 ];
@@ -29,8 +30,10 @@ const session = { config: null, auth: null, user: null, api: null, signInMessage
 let renderCount = 0;
 let toastTimer = null;
 
-function toast(text) {
+/** A passing notice; `intent` (success | warning | error) colours its edge. */
+function toast(text, intent = "success") {
   clearTimeout(toastTimer);
+  toastRegion.dataset.intent = intent;
   // Visible first, then the text: live regions announce changes only while shown.
   toastRegion.classList.add("toast--visible");
   clear(toastRegion).append(h("div", { class: "toast__body" }, text));
@@ -116,7 +119,7 @@ async function route() {
   try {
     if (match.view === "requests") await renderRequests(ctx, { requestId: param });
     else if (match.view === "own-process") await renderRequests(ctx, { ownProcess: true });
-    else if (match.view === "products") await renderProducts(ctx);
+    else if (match.view === "products") await renderProducts(ctx, { query: new URLSearchParams(param || "") });
     else if (match.view === "request") await renderRequestPage(ctx, { productId: param });
     else if (match.view === "my") await renderMyRequests(ctx);
   } catch (error) {

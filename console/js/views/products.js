@@ -1,127 +1,134 @@
-// Admin: products with licences total / assigned / available, self-service, edit (X1).
+// Admin: products with licences total / assigned / available, where each comes from
+// (Microsoft 365 or manual), self-service switch, edit and add (X1, X11); and the
+// Microsoft 365 connection above them.
 
-import { badge, clear, field, h, messageBar, uid } from "../dom.js";
-import { errorText } from "../errors.js";
+import { badge, clear, h, messageBar } from "../dom.js";
+import { errorText, isNotFound } from "../errors.js";
 import { formatNumber, t } from "../i18n.js";
 import { freeLicences } from "../widgets.js";
+import { microsoft365Section } from "./microsoft365.js";
+import { openAddProduct, openEditor, productBody } from "./product-dialogs.js";
 
-export async function renderProducts(ctx, notice = null) {
+// Where Microsoft's admin consent sends the admin back: #/products?microsoft365=<outcome>.
+const CONSENT_NOTICES = { connected: "success", denied: "warning", pending: "warning" };
+
+/** The connection, null when this API has no Microsoft 365 (older), or `{ error }`. */
+async function loadConnection(ctx) {
+  try {
+    return await ctx.api.get("/setup/microsoft365");
+  } catch (error) {
+    return isNotFound(error) ? null : { error };
+  }
+}
+
+/**
+ * Show the Products page. `notice` (an element) goes in the page's message area, else
+ * the outcome of an admin consent named by `query`; `focus` (a selector) takes focus.
+ */
+export async function renderProducts(ctx, { query = null, notice = null, focus = null } = {}) {
   const { main } = ctx;
-  const products = (await ctx.api.get("/products")).items;
+  const [products, connection] = await Promise.all([ctx.api.get("/products").then((r) => r.items), loadConnection(ctx)]);
   if (!ctx.isCurrent()) return;
-  const alert = h("div", { class: "form-alert" });
+  const alert = h("div", { class: "form-alert", id: "products-alert", tabindex: "-1" });
+  const consent = query?.get("microsoft365");
   if (notice) alert.append(notice);
+  else if (CONSENT_NOTICES[consent]) {
+    alert.append(messageBar(CONSENT_NOTICES[consent], t(`m365.notice.${consent}`)));
+    // Shown once: a reload or a language switch shows the page without it.
+    history.replaceState(null, "", "#/products");
+  }
+  const rerender = (next = {}) => renderProducts(ctx, next);
+  const add = h("button", { type: "button", class: "btn btn--secondary", id: "add-product" }, h("span", { class: "icon icon--add", "aria-hidden": "true" }), t("products.add"));
+  add.addEventListener("click", () => openAddProduct(ctx, products, add, rerender));
   const page = h(
     "div",
     { class: "page page--wide" },
-    h("div", { class: "page-header" }, h("h1", {}, t("products.title")), h("p", { class: "intro" }, t("products.intro"))),
+    h(
+      "div",
+      { class: "page-header page-header--actions" },
+      h("div", {}, h("h1", {}, t("products.title")), h("p", { class: "intro" }, t("products.intro"))),
+      add,
+    ),
     alert,
+    connection ? microsoft365Section(ctx, connection, alert, rerender) : null,
   );
-  if (!products.length) {
-    page.append(h("p", { class: "empty" }, t("products.empty")));
-    clear(main).append(page);
-    return;
-  }
+  page.append(products.length ? productsTable(ctx, products, alert, rerender) : h("p", { class: "empty" }, t("products.empty")));
+  clear(main).append(page);
+  if (focus) main.querySelector(focus)?.focus();
+  else if (notice || CONSENT_NOTICES[consent]) alert.focus();
+}
+
+function productsTable(ctx, products, alert, rerender) {
   const rows = products.map((product) => {
     const edit = h("button", { type: "button", class: "btn btn--subtle btn--small", "aria-label": t("products.editLabel", { name: product.name }) }, h("span", { class: "icon icon--edit", "aria-hidden": "true" }), t("products.edit"));
-    edit.addEventListener("click", () => openEditor(ctx, product, edit));
-    const available = freeLicences(product);
+    edit.addEventListener("click", () => openEditor(ctx, product, edit, rerender));
+    const m365 = product.source === "microsoft365";
+    const reserved = product.reservedLicenses ?? 0;
     return h(
       "tr",
-      { dataset: { product: product.id } },
+      { dataset: { product: product.id, source: product.source || "manual" } },
       h("th", { scope: "row" }, h("span", { class: "cell-title" }, product.name), h("span", { class: "cell-sub" }, product.servicePlans.map((p) => p.name).join(", "))),
+      h("td", {}, m365 ? badge("info", t("products.source.microsoft365")) : badge("neutral", t("products.source.manual"))),
       h("td", { class: "num" }, formatNumber(product.totalLicenses)),
-      h("td", { class: "num" }, formatNumber(product.assignedLicenses)),
-      h("td", { class: "num" }, formatNumber(available)),
-      h("td", {}, product.selfServicePurchase === "allowed" ? badge("success", t("products.allowed")) : badge("neutral", t("products.blocked"))),
+      h(
+        "td",
+        { class: "num" },
+        formatNumber(product.assignedLicenses),
+        reserved > 0 ? h("span", { class: "cell-sub", title: t("products.reservedHelp") }, t("products.reserved", { count: formatNumber(reserved) })) : null,
+      ),
+      h("td", { class: "num" }, formatNumber(freeLicences(product))),
+      h("td", {}, selfServiceSwitch(ctx, product, alert)),
       h("td", {}, edit),
     );
   });
-  page.append(
+  return h(
+    "div",
+    { class: "table-wrap" },
     h(
-      "div",
-      { class: "table-wrap" },
+      "table",
+      { class: "table", id: "products-table" },
+      h("caption", { class: "visually-hidden" }, t("products.caption")),
       h(
-        "table",
-        { class: "table", id: "products-table" },
-        h("caption", { class: "visually-hidden" }, t("products.caption")),
+        "thead",
+        {},
         h(
-          "thead",
+          "tr",
           {},
-          h(
-            "tr",
-            {},
-            h("th", { scope: "col" }, t("products.col.product")),
-            h("th", { scope: "col", class: "num" }, t("products.col.total")),
-            h("th", { scope: "col", class: "num" }, t("products.col.assigned")),
-            h("th", { scope: "col", class: "num" }, t("products.col.available")),
-            h("th", { scope: "col" }, t("products.col.selfService")),
-            h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, t("products.col.actions"))),
-          ),
+          h("th", { scope: "col" }, t("products.col.product")),
+          h("th", { scope: "col" }, t("products.col.source")),
+          h("th", { scope: "col", class: "num" }, t("products.col.total")),
+          h("th", { scope: "col", class: "num" }, t("products.col.assigned")),
+          h("th", { scope: "col", class: "num" }, t("products.col.available")),
+          h("th", { scope: "col" }, t("products.col.selfService")),
+          h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, t("products.col.actions"))),
         ),
-        h("tbody", {}, rows),
       ),
+      h("tbody", {}, rows),
     ),
   );
-  clear(main).append(page);
 }
 
-function openEditor(ctx, product, opener) {
-  const titleId = uid("edit");
-  const alert = h("div", { class: "form-alert" });
-  const name = h("input", { required: true, maxlength: "200", value: product.name, id: "product-name" });
-  const total = h("input", { type: "number", required: true, min: String(product.assignedLicenses), max: "10000000", step: "1", value: String(product.totalLicenses), id: "product-total" });
-  const group = uid("self");
-  const radio = (value) => {
-    const id = `${group}-${value}`;
-    return h("div", { class: "check check--radio" }, h("input", { type: "radio", name: group, id, value, checked: product.selfServicePurchase === value }), h("label", { for: id }, t(`products.${value}`)));
-  };
-  const save = h("button", { type: "submit", class: "btn btn--primary" }, t("save"));
-  const cancel = h("button", { type: "button", class: "btn btn--secondary" }, t("cancel"));
-  const form = h(
-    "form",
-    { class: "dialog__form form", novalidate: true },
-    h("h2", { id: titleId, class: "dialog__title" }, t("products.editTitle", { name: product.name })),
-    alert,
-    field(t("products.name"), name),
-    field(t("products.total"), total, t("products.totalHelp", { assigned: formatNumber(product.assignedLicenses) })),
-    h("fieldset", { class: "fieldset" }, h("legend", {}, t("products.selfService")), radio("blocked"), radio("allowed")),
-    product.servicePlans.length
-      ? h("div", { class: "field" }, h("h3", { class: "field__label" }, t("products.apps")), h("ul", { class: "plain-list" }, product.servicePlans.map((p) => h("li", {}, p.name))))
-      : null,
-    h("div", { class: "dialog__actions" }, save, cancel),
-  );
-  const dialog = h("dialog", { class: "dialog", "aria-labelledby": titleId, id: "edit-product" }, form);
-  cancel.addEventListener("click", () => dialog.close());
-  dialog.addEventListener("close", () => {
-    dialog.remove();
-    opener.focus();
-  });
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+/** A switch that allows or blocks self-service purchase of `product` at once. */
+function selfServiceSwitch(ctx, product, alert) {
+  const allowed = product.selfServicePurchase === "allowed";
+  const input = h("input", { type: "checkbox", role: "switch", class: "switch__input", checked: allowed, "aria-label": t("products.selfServiceFor", { name: product.name }) });
+  const text = h("span", { class: "switch__text", "aria-hidden": "true" }, t(allowed ? "products.allowed" : "products.blocked"));
+  input.addEventListener("change", async () => {
+    const value = input.checked ? "allowed" : "blocked";
+    input.disabled = true;
     clear(alert);
-    if (!name.value.trim() || !total.checkValidity()) {
-      alert.append(messageBar("error", !name.value.trim() ? t("products.name") : t("products.totalHelp", { assigned: formatNumber(product.assignedLicenses) })));
-      return;
-    }
-    save.disabled = true;
     try {
-      const saved = await ctx.api.put(`/products/${encodeURIComponent(product.id)}`, {
-        name: name.value.trim(),
-        selfServicePurchase: form.querySelector(`input[name="${group}"]:checked`).value,
-        totalLicenses: Number(total.value),
-        servicePlans: product.servicePlans.map((p) => ({ id: p.id, name: p.name })),
-      });
-      dialog.close();
+      const saved = await ctx.api.put(`/products/${encodeURIComponent(product.id)}`, productBody(product, { selfServicePurchase: value }));
+      product.selfServicePurchase = saved.selfServicePurchase;
+      text.textContent = t(saved.selfServicePurchase === "allowed" ? "products.allowed" : "products.blocked");
       ctx.toast(t("products.saved", { name: saved.name }));
-      await renderProducts(ctx);
-      ctx.main.querySelector(`tr[data-product="${CSS.escape(product.id)}"] button`)?.focus();
     } catch (error) {
+      input.checked = !input.checked;
       alert.append(messageBar("error", errorText(error)));
-      save.disabled = false;
+    } finally {
+      input.disabled = false;
+      input.focus();
     }
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  name.focus();
+  return h("label", { class: "switch" }, input, text);
 }

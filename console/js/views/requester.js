@@ -1,10 +1,12 @@
-// Requesters: the products they can request and the request form (R1, R2, R6),
-// and "My requests" with per-user outcomes (X4).
+// Requesters: the products they can request and the request form (R1, R2, R6, with the
+// people picker of X11), and "My requests" with per-user outcomes (X4) and how far
+// Microsoft 365 got assigning them (X11).
 
-import { clear, field, h, messageBar, uid } from "../dom.js";
+import { badge, clear, field, h, messageBar, uid } from "../dom.js";
 import { errorText, hasCode } from "../errors.js";
 import { formatDate, t } from "../i18n.js";
-import { outcomeBadge, statusBadge } from "../widgets.js";
+import { avatar, displayName, failureText, fulfilmentShort, isFulfilling, MAX_POLLS, outcomeBadge, personText, pollDelay, statusBadge } from "../widgets.js";
+import { peoplePicker } from "./people-picker.js";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -39,7 +41,8 @@ export async function renderRequestPage(ctx, { productId = null } = {}) {
   }
   const product = productId ? products.find((p) => p.id === productId) : null;
   if (product && product.selfServicePurchase === "blocked") {
-    page.append(requestForm(ctx, product));
+    // A tenant with Microsoft 365 products is connected: colleagues come from its directory.
+    page.append(requestForm(ctx, product, products.some((p) => p.source === "microsoft365")));
     return;
   }
   if (!products.length) {
@@ -76,28 +79,59 @@ export async function renderRequestPage(ctx, { productId = null } = {}) {
   );
 }
 
-function requestForm(ctx, product) {
+function requestForm(ctx, product, connected) {
+  // Other users: {email, name}; `unknown` holds the addresses the directory refused.
   const others = [];
+  const unknown = new Set();
   const alert = h("div", { class: "form-alert", tabindex: "-1" });
   const list = h("ul", { class: "people", id: "other-users" });
-  const email = h("input", { type: "email", id: "other-email", autocomplete: "off", maxlength: "254" });
+  const email = h("input", { type: "email", id: "other-email", autocomplete: "off", maxlength: "254", spellcheck: "false" });
+  const emailLabel = h("label", { for: "other-email", class: "field__label" }, t("request.otherEmail"));
+  const emailStatus = h("p", { class: "field__help", id: "other-email-status", role: "status" });
   const emailError = h("p", { class: "field__error", id: "other-email-error", role: "alert" });
+  const comboWrap = h("div", {}, email);
   const add = h("button", { type: "button", class: "btn btn--secondary", id: "add-user" }, h("span", { class: "icon icon--add", "aria-hidden": "true" }), t("request.addUser"));
   const justification = h("textarea", { id: "justification", rows: "4", maxlength: "1000" });
   const submit = h("button", { type: "submit", class: "btn btn--primary" }, t("request.submit"));
   const titleId = uid("form");
+  const isListed = (address) => others.some((o) => o.email.toLowerCase() === address.toLowerCase()) || address.toLowerCase() === ctx.user.email.toLowerCase();
 
   function renderOthers() {
     clear(list);
-    for (const address of others) {
+    for (const other of others) {
+      const address = other.email;
       const remove = h("button", { type: "button", class: "btn btn--icon", "aria-label": t("request.removeUser", { email: address }), title: t("request.removeUser", { email: address }) }, h("span", { class: "icon icon--dismiss", "aria-hidden": "true" }));
       remove.addEventListener("click", () => {
-        others.splice(others.indexOf(address), 1);
+        others.splice(others.indexOf(other), 1);
+        unknown.delete(address.toLowerCase());
         renderOthers();
         email.focus();
       });
-      list.append(h("li", { class: "people__item" }, h("span", { class: "people__text" }, h("span", { class: "people__name" }, address)), remove));
+      const refused = unknown.has(address.toLowerCase());
+      list.append(
+        h(
+          "li",
+          { class: `people__item${refused ? " people__item--invalid" : ""}`, dataset: { email: address } },
+          avatar(displayName(other)),
+          personText(other),
+          refused ? badge("danger", t("request.unknownUser")) : null,
+          remove,
+        ),
+      );
     }
+  }
+
+  function addPerson(person) {
+    clear(emailError);
+    email.removeAttribute("aria-invalid");
+    if (isListed(person.email)) {
+      email.setAttribute("aria-invalid", "true");
+      emailError.append(t("request.duplicateEmail", { email: person.email }));
+    } else {
+      others.push(person);
+      renderOthers();
+    }
+    email.focus();
   }
 
   function addOther() {
@@ -107,26 +141,29 @@ function requestForm(ctx, product) {
     if (!value) return;
     let problem = null;
     if (!EMAIL.test(value)) problem = t("request.invalidEmail");
-    else if (others.some((o) => o.toLowerCase() === value.toLowerCase()) || value.toLowerCase() === ctx.user.email.toLowerCase()) problem = t("request.duplicateEmail", { email: value });
+    else if (isListed(value)) problem = t("request.duplicateEmail", { email: value });
     if (problem) {
       email.setAttribute("aria-invalid", "true");
       emailError.append(problem);
       email.focus();
       return;
     }
-    others.push(value);
+    others.push({ email: value, name: null });
     email.value = "";
+    picker.added(value);
     renderOthers();
     email.focus();
   }
   add.addEventListener("click", addOther);
+  email.setAttribute("aria-describedby", "other-email-status other-email-error");
+  // Before the Enter-adds handler: Enter on a highlighted suggestion picks that person.
+  const picker = peoplePicker(ctx, { input: email, wrap: comboWrap, label: emailLabel, status: emailStatus, onPick: addPerson, skip: isListed, enabled: connected });
   email.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       event.preventDefault();
       addOther();
     }
   });
-  email.setAttribute("aria-describedby", "other-email-error");
 
   const form = h(
     "form",
@@ -139,7 +176,9 @@ function requestForm(ctx, product) {
       { class: "fieldset" },
       h("legend", {}, t("request.others")),
       list,
-      h("div", { class: "inline-field" }, h("div", { class: "field" }, h("label", { for: "other-email", class: "field__label" }, t("request.otherEmail")), email, emailError), add),
+      h("div", { class: "inline-field" }, h("div", { class: "field" }, emailLabel, comboWrap), add),
+      emailStatus,
+      emailError,
     ),
     field(t("request.justification"), justification),
     h("div", { class: "actions" }, submit, h("a", { href: "#/request", class: "btn btn--secondary" }, t("request.back"))),
@@ -155,7 +194,7 @@ function requestForm(ctx, product) {
     try {
       const { status } = await ctx.api.post("/requests", {
         productId: product.id,
-        users: others.map((address) => ({ email: address })),
+        users: others.map((o) => (o.name ? { email: o.email, name: o.name } : { email: o.email })),
         justification: justification.value.trim() || null,
       });
       ctx.session.myNotice = status === 201 ? "request.sent" : "request.existing";
@@ -166,6 +205,10 @@ function requestForm(ctx, product) {
         form.replaceWith(ownProcessNotice(error.problem));
         return;
       }
+      if (hasCode(error, "unknown_user")) {
+        for (const address of error.problem.users || []) unknown.add(String(address).toLowerCase());
+        renderOthers();
+      }
       alert.append(messageBar("error", errorText(error)));
       alert.focus();
     }
@@ -173,8 +216,7 @@ function requestForm(ctx, product) {
   return form;
 }
 
-export async function renderMyRequests(ctx) {
-  const { main } = ctx;
+async function loadMyRequests(ctx) {
   const items = [];
   let cursor = null;
   do {
@@ -182,6 +224,12 @@ export async function renderMyRequests(ctx) {
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor && items.length < 500);
+  return items;
+}
+
+export async function renderMyRequests(ctx) {
+  const { main } = ctx;
+  const items = await loadMyRequests(ctx);
   if (!ctx.isCurrent()) return;
   const page = h("div", { class: "page page--wide" }, h("div", { class: "page-header" }, h("h1", {}, t("my.title")), h("p", { class: "intro" }, t("my.intro"))));
   if (ctx.session.myNotice) {
@@ -193,28 +241,59 @@ export async function renderMyRequests(ctx) {
     page.append(h("p", { class: "empty" }, t("my.empty")));
     return;
   }
+  const table = myRequestsTable(items);
+  page.append(table);
+  if (items.some(isFulfilling)) pollMyRequests(ctx, table);
+}
+
+/** While Microsoft 365 assigns an approval's licences, look again every few seconds. */
+async function pollMyRequests(ctx, table) {
+  for (let round = 0; round < MAX_POLLS; round += 1) {
+    await new Promise((resolve) => setTimeout(resolve, pollDelay(round)));
+    if (!ctx.isCurrent() || !table.isConnected) return;
+    let items;
+    try {
+      items = await loadMyRequests(ctx);
+    } catch {
+      continue; // a blip: the next round tries again
+    }
+    if (!ctx.isCurrent() || !table.isConnected) return;
+    const next = myRequestsTable(items);
+    table.replaceWith(next);
+    table = next;
+    if (!items.some(isFulfilling)) return;
+  }
+}
+
+function myRequestsTable(items) {
   const rows = items.map((r) =>
     h(
       "tr",
       { dataset: { request: r.id } },
       h("th", { scope: "row" }, r.productName),
       h("td", {}, h("time", { datetime: r.createdAt }, formatDate(r.createdAt))),
-      h("td", {}, statusBadge(r.status)),
-      h("td", {}, h("ul", { class: "outcomes" }, r.users.map((u) => h("li", {}, h("span", { class: "outcomes__who" }, u.name ? `${u.name} (${u.email})` : u.email), " ", outcomeBadge(u.outcome))))),
+      h("td", {}, statusBadge(r.status), fulfilmentShort(r)),
+      h(
+        "td",
+        {},
+        h(
+          "ul",
+          { class: "outcomes" },
+          r.users.map((u) => h("li", { dataset: { email: u.email } }, h("span", { class: "outcomes__who" }, u.name ? `${u.name} (${u.email})` : u.email), " ", outcomeBadge(u.outcome, r), failureText(u))),
+        ),
+      ),
       h("td", {}, r.decision?.message || ""),
     ),
   );
-  page.append(
+  return h(
+    "div",
+    { class: "table-wrap" },
     h(
-      "div",
-      { class: "table-wrap" },
-      h(
-        "table",
-        { class: "table", id: "my-requests" },
-        h("caption", { class: "visually-hidden" }, t("my.caption")),
-        h("thead", {}, h("tr", {}, ["product", "date", "status", "users", "message"].map((c) => h("th", { scope: "col" }, t(`my.col.${c}`))))),
-        h("tbody", {}, rows),
-      ),
+      "table",
+      { class: "table", id: "my-requests" },
+      h("caption", { class: "visually-hidden" }, t("my.caption")),
+      h("thead", {}, h("tr", {}, ["product", "date", "status", "users", "message"].map((c) => h("th", { scope: "col" }, t(`my.col.${c}`))))),
+      h("tbody", {}, rows),
     ),
   );
 }

@@ -1,7 +1,7 @@
 // Admin: the decision form of a pending request: users to leave out (R9), the product
 // (R10, X2), apps and services (R11), a message, approve, or deny after confirming (R12).
 
-import { clear, field, h, messageBar, uid } from "../../dom.js";
+import { badge, clear, field, h, messageBar, uid } from "../../dom.js";
 import { errorText, hasCode } from "../../errors.js";
 import { formatNumber, t } from "../../i18n.js";
 import { avatar, displayName, freeLicences, personText } from "../../widgets.js";
@@ -46,7 +46,9 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
         else excluded.add(user.email);
         renderUsers(user.email, out ? usersList : excludedList);
       });
-      const item = h("li", { class: "people__item" }, avatar(name), personText(user), button);
+      // Microsoft 365 tells at submit who holds the product already.
+      const holds = user.outcome === "alreadyLicensed" ? badge("info", t("detail.alreadyLicensed")) : null;
+      const item = h("li", { class: "people__item" }, avatar(name), personText(user), holds, button);
       (out ? excludedList : usersList).append(item);
     }
     if (!excludedList.children.length) excludedList.append(h("li", { class: "people__empty" }, t("detail.noneExcluded")));
@@ -118,8 +120,10 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
     clear(alert);
     let notice;
     try {
-      await ctx.api.post(`/requests/${encodeURIComponent(request.id)}/${action}`, body);
-      notice = messageBar("success", t(action === "approve" ? "detail.approved" : "detail.denied"));
+      const { data } = await ctx.api.post(`/requests/${encodeURIComponent(request.id)}/${action}`, body);
+      // A Microsoft 365 approval is assigned next, and its emails wait for that.
+      const text = action === "approve" ? (data?.fulfilment ? "detail.approvedM365" : "detail.approved") : "detail.denied";
+      notice = messageBar("success", t(text));
     } catch (error) {
       if (!hasCode(error, "already_decided")) {
         alert.append(messageBar("error", errorText(error, { product: chosen?.name || request.productName })));

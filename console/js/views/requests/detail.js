@@ -1,10 +1,11 @@
 // Admin: the detail pane of one request (R8-R12, X1, X2): who asked, why, and either the
-// decision form (pending) or the decision that stands.
+// decision form (pending) or the decision that stands, with how far Microsoft 365 got
+// assigning it, why a user's assignment failed, and a retry (X11).
 
 import { clear, focusFirst, h, messageBar } from "../../dom.js";
 import { errorText, isNotFound } from "../../errors.js";
 import { formatDate, t } from "../../i18n.js";
-import { avatar, displayName, outcomeBadge, personText, statusBadge } from "../../widgets.js";
+import { avatar, displayName, failureText, fulfilmentBar, isFulfilling, MAX_POLLS, outcomeBadge, personText, pollDelay, statusBadge } from "../../widgets.js";
 import { decisionForm } from "./decision.js";
 import { paneShell, showPaneLoading } from "./pane.js";
 
@@ -47,14 +48,72 @@ export async function renderDetail(ctx, area, requestId, { reloadList, notice = 
     };
     body.push(decisionForm(ctx, request, products, alert, onDecided));
   } else {
-    body.push(decisionSummary(request, products));
+    body.push(summaryOf(ctx, request, products, alert));
   }
   clear(area).append(paneShell(request.productName, ...body));
   if (notice) alert.focus();
   else focusFirst(area, "h2");
 }
 
-function decisionSummary(request, products) {
+const TOAST_INTENT = { done: "success", partial: "warning", failed: "error" };
+
+// The summary on show: a newer one (a retry, another request) ends the polls of the old.
+let shown = null;
+
+/** The decision that stands; while it is being assigned, looked at again every few seconds. */
+function summaryOf(ctx, request, products, alert) {
+  const summary = decisionSummary(request, products, ctx.user.isAdmin ? () => retry(ctx, request, products, alert) : null);
+  shown = summary;
+  if (isFulfilling(request)) pollSummary(ctx, summary, request.id, products, alert);
+  return summary;
+}
+
+async function pollSummary(ctx, summary, requestId, products, alert) {
+  for (let round = 0; round < MAX_POLLS; round += 1) {
+    await new Promise((resolve) => setTimeout(resolve, pollDelay(round)));
+    if (!ctx.isCurrent() || shown !== summary || !summary.isConnected) return;
+    let request;
+    try {
+      request = await ctx.api.get(`/requests/${encodeURIComponent(requestId)}`);
+    } catch {
+      continue; // a blip: the next round tries again
+    }
+    if (!ctx.isCurrent() || shown !== summary || !summary.isConnected) return;
+    if (!isFulfilling(request)) {
+      // "Approved, being assigned" is over: the summary now says what Microsoft 365 did.
+      clear(alert);
+      summary.replaceWith(summaryOf(ctx, request, products, alert));
+      // A new status bar is not announced by itself (a live region speaks changes only).
+      const status = request.fulfilment?.status || "done";
+      ctx.toast(t(`fulfilment.${status}`), TOAST_INTENT[status] || "success");
+      return;
+    }
+  }
+}
+
+/** Assign again what failed: the summary shows the round under way, then its outcome. */
+async function retry(ctx, request, products, alert) {
+  const button = document.getElementById("retry-fulfilment");
+  if (button) button.disabled = true;
+  clear(alert);
+  try {
+    const { data } = await ctx.api.post(`/requests/${encodeURIComponent(request.id)}/retry-fulfilment`);
+    const old = shown;
+    if (!ctx.isCurrent() || !old?.isConnected) return;
+    const next = summaryOf(ctx, data, products, alert);
+    old.replaceWith(next);
+    ctx.toast(t("fulfilment.retried"));
+    next.querySelector("#fulfilment-status")?.focus();
+  } catch (error) {
+    if (button) button.disabled = false;
+    alert.append(messageBar("error", errorText(error)));
+    alert.focus();
+  }
+}
+
+/** The decision, how far Microsoft 365 got, and each user's outcome; `onRetry` (admins)
+ * assigns again what failed. */
+function decisionSummary(request, products, onRetry) {
   const decision = request.decision;
   const byId = Object.fromEntries(products.map((p) => [p.id, p]));
   const product = decision?.productId ? byId[decision.productId] : null;
@@ -73,15 +132,24 @@ function decisionSummary(request, products) {
     if (decision.message) rows.push([t("detail.adminMessage"), decision.message]);
     parts.push(h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])));
   }
+  const failed = request.users.some((u) => u.outcome === "failed");
+  let retryButton = null;
+  if (onRetry && failed && !isFulfilling(request)) {
+    retryButton = h("button", { type: "button", class: "btn btn--secondary btn--small", id: "retry-fulfilment" }, h("span", { class: "icon icon--refresh", "aria-hidden": "true" }), t("fulfilment.retry"));
+    retryButton.addEventListener("click", onRetry);
+  }
+  const bar = fulfilmentBar(request, retryButton ? h("div", { class: "fulfilment__actions" }, retryButton) : null);
+  if (bar) parts.push(bar);
+  else if (retryButton) parts.push(h("div", { class: "actions" }, retryButton));
   parts.push(
     h("h3", {}, t("detail.users")),
     h(
       "ul",
-      { class: "people" },
+      { class: "people", id: "request-users" },
       request.users.map((u) =>
-        h("li", { class: "people__item" }, avatar(displayName(u)), personText(u), outcomeBadge(u.outcome)),
+        h("li", { class: "people__item", dataset: { email: u.email } }, avatar(displayName(u)), personText(u, failureText(u)), outcomeBadge(u.outcome, request)),
       ),
     ),
   );
-  return h("section", { class: "pane__section" }, ...parts);
+  return h("section", { class: "pane__section", id: "decision-summary" }, ...parts);
 }
