@@ -78,6 +78,8 @@ def table_service(settings: Settings, **client_options: Any) -> Any:
     """
     from azure.data.tables import TableServiceClient
 
+    if settings.table_query_log and "raw_request_hook" not in client_options:
+        client_options = {**client_options, "raw_request_hook": _query_logger(settings)}
     options = _sdk_options(client_options)
     if settings.storage_connection:
         return TableServiceClient.from_connection_string(settings.storage_connection, **options)
@@ -85,6 +87,20 @@ def table_service(settings: Settings, **client_options: Any) -> Any:
     return TableServiceClient(
         endpoint=settings.table_service_uri, credential=credential(settings), **options
     )
+
+
+def _query_logger(settings: Settings) -> Any:
+    """A request hook appending each table query's URL (GETs: reads and queries) to the
+    TABLE_QUERY_LOG file, one line each."""
+    path, lock = str(settings.table_query_log), threading.Lock()
+
+    def log_query(request: Any) -> None:
+        http = request.http_request
+        if http.method == "GET":
+            with lock, open(path, "a", encoding="utf-8") as log:
+                log.write(http.url + "\n")
+
+    return log_query
 
 
 def queue_client(settings: Settings, queue_name: str, **client_options: Any) -> Any:

@@ -82,6 +82,8 @@ class Settings:
     # A CA bundle to trust for Graph and its token endpoint (the local emulator's only).
     graph_ca_bundle: str | None = None
     public_base_url: str = LOCAL_PUBLIC_BASE_URL
+    # Diagnostics: append each table query's URL to this file (the tests check query shapes).
+    table_query_log: str | None = None
 
     @property
     def microsoft365_enabled(self) -> bool:
@@ -217,6 +219,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "GRAPH_AUTHORITY_HOST", get("GRAPH_AUTHORITY_HOST") or GRAPH_AUTHORITY_HOST
         ),
         graph_ca_bundle=get("GRAPH_CA_BUNDLE") or None,
+        table_query_log=get("TABLE_QUERY_LOG") or None,
         public_base_url=_origin(
             "PUBLIC_BASE_URL", get("PUBLIC_BASE_URL") or LOCAL_PUBLIC_BASE_URL, https=False
         ),

@@ -46,8 +46,18 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Graph]:
 
 
 @pytest.fixture(scope="session")
+def query_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every table query the session's dev host makes, one URL a line (TABLE_QUERY_LOG)."""
+    return tmp_path_factory.mktemp("queries") / "queries.log"
+
+
+@pytest.fixture(scope="session")
 def base_url(
-    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory, outbox_dir: Path, graph: Graph
+    azurite: Azurite,
+    tmp_path_factory: pytest.TempPathFactory,
+    outbox_dir: Path,
+    graph: Graph,
+    query_log: Path,
 ) -> Iterator[str]:
     """The dev host serving function_app for the whole session (Graph: the emulator)."""
     port = free_port()
@@ -57,6 +67,7 @@ def base_url(
             azurite,
             EMAIL_OUTBOX_DIR=str(outbox),
             PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+            TABLE_QUERY_LOG=str(query_log),
             **graph.emulator.settings(),
         ),
         port,
