@@ -132,11 +132,18 @@ def queue_client(settings: Settings, queue_name: str, **client_options: Any) -> 
 
 def build_store(settings: Settings, **client_options: Any) -> TableStore:
     """The Table Storage stores for these settings, their tables created if missing."""
+    if settings.table_query_log and "raw_request_hook" not in client_options:
+        client_options = {**client_options, "raw_request_hook": _query_logger(settings)}
+    # Tests and the bench may hand the lean wire a connection pool of their own.
+    wire_pool = client_options.pop("wire_pool", None)
     service = table_service(settings, **client_options)
     store = TableStore(
         service.get_table_client(settings.table_name),
         service.get_table_client(settings.tenants_table_name),
         _read_pool(),
+        wire_pool,
+        request_hook=client_options.get("raw_request_hook"),
+        response_hook=client_options.get("raw_response_hook"),
     )
     store.ensure_tables()
     return store

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import urllib3
 from azure.core.pipeline.transport import HttpTransport
 
 from shared import bootstrap
@@ -76,6 +77,17 @@ class Distant(HttpTransport):  # type: ignore[type-arg]
         return self._inner.send(request, **kwargs)
 
 
+class DistantPool:
+    """The lean wire's connection pool, 20 ms away likewise."""
+
+    def __init__(self) -> None:
+        self._pool = urllib3.PoolManager()
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.02)
+        return self._pool.request(*args, **kwargs)
+
+
 @pytest.fixture
 def counted(azurite: Azurite) -> Iterator[tuple[bootstrap.Container, Counter]]:
     counter = Counter()
@@ -85,6 +97,7 @@ def counted(azurite: Azurite) -> Iterator[tuple[bootstrap.Container, Counter]]:
         raw_request_hook=counter.hook,
         raw_response_hook=counter.response_hook,
         transport=Distant(Urllib3Transport()),
+        wire_pool=DistantPool(),
     )
     yield bootstrap.build(settings, store=store, clock=FrozenClock()), counter
 

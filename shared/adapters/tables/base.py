@@ -22,6 +22,7 @@ from azure.data.tables import TableClient, UpdateMode
 from shared.adapters.tables.batch import Operation, TransactionWriter
 from shared.adapters.tables.codec import Entity
 from shared.adapters.tables.tenants import TenantRegistry
+from shared.adapters.tables.wire import TableWire
 from shared.app.ports import StoreConflict
 
 MAX_BATCH = 100  # operations in one entity-group transaction
@@ -39,11 +40,17 @@ class TableBase:
     share."""
 
     def __init__(
-        self, table: TableClient, tenants: TenantRegistry, executor: Executor | None = None
+        self,
+        table: TableClient,
+        tenants: TenantRegistry,
+        executor: Executor | None = None,
+        wire: TableWire | None = None,
     ) -> None:
         self._table = table
         self._tenants = tenants
-        self._transactions = TransactionWriter(table)
+        # Reads and transactions go over the lean wire when there is one, else the SDK.
+        self._wire = wire
+        self._transactions = TransactionWriter(table, wire)
         self._executor = executor
 
     @property
@@ -67,13 +74,24 @@ class TableBase:
         """Note a committed notice that could not be queued, for the relay timer."""
         self._tenants.remember_unqueued(tenant, key)
 
-    def _query(self, filter_: str, parameters: dict[str, Any], **kwargs: Any) -> Iterator[Entity]:
-        return cast(
-            Iterator[Entity],
-            iter(self._table.query_entities(filter_, parameters=parameters, **kwargs)),
+    def _query(
+        self,
+        filter_: str,
+        parameters: dict[str, Any],
+        *,
+        select: list[str] | None = None,
+        results_per_page: int | None = None,
+    ) -> Iterator[Entity]:
+        if self._wire is not None:
+            return self._wire.query(filter_, parameters, select=select, page_size=results_per_page)
+        rows = self._table.query_entities(
+            filter_, parameters=parameters, select=select, results_per_page=results_per_page
         )
+        return cast(Iterator[Entity], iter(rows))
 
     def _get(self, tenant: str, row_key: str) -> Entity | None:
+        if self._wire is not None:
+            return self._wire.get(tenant, row_key)
         try:
             return cast(Entity, self._table.get_entity(tenant, row_key))
         except ResourceNotFoundError:

@@ -27,14 +27,24 @@ from typing import Any
 from urllib.parse import quote
 
 from azure.core import MatchConditions
-from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 from azure.data.tables import EdmType, EntityProperty, TableClient, UpdateMode
+
+from shared.adapters.tables.wire import TableWire
+from shared.domain.errors import StorageUnavailable
 
 Operation = tuple[Any, ...]
 _INT32 = range(-(2**31), 2**31)
 _STATUS = re.compile(r"^HTTP/1\.1 (\d{3})")
 _INDEX = re.compile(r"^(\d+):")
+
+
+class TransactionRefused(Exception):
+    """The transaction as a whole was refused (not one of its operations): e.g. 413."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"transaction refused: {status}: {detail}")
+        self.status = status
 
 
 class TransactionFailed(Exception):
@@ -119,11 +129,12 @@ def _key(value: str) -> str:
 
 
 class TransactionWriter:
-    """Commits transactions on one table through its SDK client's pipeline."""
+    """Commits transactions on one table, over the lean wire or the SDK client's pipeline."""
 
-    def __init__(self, table: TableClient) -> None:
+    def __init__(self, table: TableClient, wire: TableWire | None = None) -> None:
         # The SDK client's own pipeline: its auth policy, retry policy and transport.
         self._pipeline = table._client._client
+        self._wire = wire
         origin = f"{table.scheme}://{table._primary_hostname}"
         self._batch_url = f"{origin}/$batch"
         self._table_url = f"{origin}/{table.table_name}"
@@ -179,6 +190,21 @@ class TransactionWriter:
         """Commit the operations as one transaction; TransactionFailed names the one that
         failed (nothing is written then)."""
         body, boundary = self.encode(operations)
+        if self._wire is not None:
+            status, text = self._wire.post_batch(body, boundary)
+        else:
+            status, text = self._post(body, boundary)
+        if status in (408, 429, 500, 502, 503, 504):
+            raise StorageUnavailable("Storage is busy or failing; try again shortly.")
+        if status != 202:
+            raise TransactionRefused(status, text[:500])
+        results = parse_response(text)
+        for number, part in enumerate(results):
+            if not 200 <= part.status < 300:
+                raise _failure(number, part)
+        return [PartResult(p.status, p.etag) for p in results]
+
+    def _post(self, body: bytes, boundary: str) -> tuple[int, str]:
         request = HttpRequest(
             "POST",
             self._batch_url,
@@ -194,13 +220,7 @@ class TransactionWriter:
         # Streamed and read here: the pipeline would try to decode a multipart answer.
         response = self._pipeline.send_request(request, stream=True)
         response.read()
-        if response.status_code != 202:
-            raise HttpResponseError(response=response)
-        results = parse_response(response.text())
-        for number, part in enumerate(results):
-            if not 200 <= part.status < 300:
-                raise _failure(number, part)
-        return [PartResult(p.status, p.etag) for p in results]
+        return response.status_code, response.text()
 
 
 @dataclass(frozen=True)
