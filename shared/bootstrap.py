@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.adapters.auth import TokenVerifier, build_verifier
+from shared.adapters.auth import RememberingVerifier, TokenVerifier, build_verifier
 from shared.adapters.queue_notifier import QueueNotifier
 from shared.adapters.tables.store import TableStore
 from shared.app.context import UseCaseContext
@@ -322,7 +322,7 @@ def build(settings: Settings | None = None, **parts: Any) -> Container:
         settings=settings,
         clock=clock,
         store=store,
-        verifier=parts.get("verifier") or build_verifier(settings),
+        verifier=parts.get("verifier") or RememberingVerifier(build_verifier(settings)),
         service=service,
         notifier=notifier,
         sender=parts.get("sender"),

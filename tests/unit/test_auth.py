@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from shared.adapters.auth import (
     DevTokenVerifier,
     EntraTokenVerifier,
     Principal,
+    RememberingVerifier,
     build_verifier,
     mint_dev_token,
     principal_from_header,
@@ -496,3 +498,49 @@ def test_the_dev_verifier_uses_the_configured_secret() -> None:
     assert verifier.verify(mint_dev_token(SECRET, "contoso", "a@contoso.com")).email == (
         "a@contoso.com"
     )
+
+
+# --------------------------------------------------------------------------- remembering
+
+
+class CountingVerifier:
+    def __init__(self) -> None:
+        self.inner = DevTokenVerifier(SECRET, leeway_seconds=0)
+        self.calls = 0
+
+    def verify(self, token: str) -> Any:
+        self.calls += 1
+        return self.inner.verify(token)
+
+
+def test_a_token_is_verified_once_while_it_is_valid() -> None:
+    counting = CountingVerifier()
+    remembering = RememberingVerifier(counting)
+    token = mint_dev_token(SECRET, "contoso", "a@contoso.com", admin=True)
+    first = remembering.verify(token)
+    assert remembering.verify(token) == first
+    assert counting.calls == 1
+    other = mint_dev_token(SECRET, "contoso", "b@contoso.com")
+    assert remembering.verify(other).email == "b@contoso.com"
+    assert counting.calls == 2
+
+
+def test_a_remembered_token_is_refused_once_it_expires() -> None:
+    counting = CountingVerifier()
+    remembering = RememberingVerifier(counting)
+    issued = datetime.now(UTC) - timedelta(hours=1)
+    token = mint_dev_token(
+        SECRET, "contoso", "a@contoso.com", now=issued, lifetime=timedelta(hours=1, seconds=2)
+    )
+    remembering.verify(token)
+    time.sleep(2.1)
+    with pytest.raises(Unauthorized):
+        remembering.verify(token)  # the inner verifier sees it again, and refuses it
+
+
+def test_forged_tokens_are_never_remembered() -> None:
+    remembering = RememberingVerifier(DevTokenVerifier(SECRET))
+    forged = mint_dev_token("x" * 40, "contoso", "a@contoso.com", admin=True)
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            remembering.verify(forged)
