@@ -16,6 +16,7 @@ from shared.domain.models import ProductPut, RequestProcessPut
 from tools import localstack
 from tools.localstack import Azurite
 
+from .calls import Recorder
 from .harness import Counter
 from .seed import PRODUCT_ID, PRODUCT_NAME, BatchWriter
 
@@ -35,13 +36,15 @@ def storage_env(azurite: Azurite, table: str, queue: str) -> dict[str, str]:
 
 @dataclass
 class Wired:
-    """One table's app: a plain container to time and a counted one to count round trips."""
+    """One table's app: a plain container to time and a counted one to count round trips
+    (`counter`: every call; `recorder`: shapes and depth, while it records)."""
 
     settings: Settings
     env: dict[str, str]
     timed: bootstrap.Container
     counted: bootstrap.Container
     counter: Counter
+    recorder: Recorder
     writer: BatchWriter
     queue: Any  # the timed container's queue client
 
@@ -53,16 +56,22 @@ class Wired:
 def wire(azurite: Azurite, table: str, queue: str) -> Wired:
     env = storage_env(azurite, table, queue)
     settings = load_settings(env)
-    counter = Counter()
+    counter, recorder = Counter(), Recorder()
+
+    def hook(request: Any) -> None:
+        counter.hook(request)
+        recorder.hook(request)
+
     plain_queue = bootstrap.build_queue(settings)
     timed = bootstrap.build(
         settings, store=bootstrap.build_store(settings), notifier=QueueNotifier(plain_queue)
     )
-    counted_store = bootstrap.build_store(settings, raw_request_hook=counter.hook)
-    counted_queue = bootstrap.build_queue(settings, raw_request_hook=counter.hook)
+    # The store hands the hook to the SDK clients and to its lean wire alike.
+    counted_store = bootstrap.build_store(settings, raw_request_hook=hook)
+    counted_queue = bootstrap.build_queue(settings, raw_request_hook=hook)
     counted = bootstrap.build(settings, store=counted_store, notifier=QueueNotifier(counted_queue))
     writer = BatchWriter(timed.store.table)  # seeding through the app's client
-    return Wired(settings, env, timed, counted, counter, writer, plain_queue)
+    return Wired(settings, env, timed, counted, counter, recorder, writer, plain_queue)
 
 
 @dataclass

@@ -32,6 +32,7 @@ class Sizes:
     retention_rounds: int  # interleaved (large, small, raw) repeats
     fulfil_users: int  # users approved and licensed through the Graph emulator (0: skip)
     fulfil_threads: int  # threads of the informational concurrent fulfilment pass (0: skip)
+    idle_tenants: int  # tenants of the last idle-minute step (steps: 1, a tenth, all)
     seed_threads: int
 
     @classmethod
@@ -53,15 +54,18 @@ class Sizes:
             retention_rounds=env("RETENTION_ROUNDS", 2, 1),
             fulfil_users=env("FULFIL_USERS", 1_000, 100),
             fulfil_threads=env("FULFIL_THREADS", 4, 2),
+            idle_tenants=env("IDLE_TENANTS", 1_000, 1_000),
             seed_threads=env("SEED_THREADS", 4, 4),
         )
 
 
 @dataclass
 class Stats:
-    """Durations of one series, in milliseconds."""
+    """Durations of one series, in milliseconds (and the process's CPU time of each call,
+    all threads, when measured)."""
 
     samples: list[float]
+    cpu: list[float] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -78,8 +82,19 @@ class Stats:
         ordered = sorted(self.samples)
         return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu) if self.cpu else float("nan")
+
     def as_dict(self) -> dict[str, float | int]:
-        return {"median_ms": round(self.median, 3), "p95_ms": round(self.p95, 3), "n": self.n}
+        out: dict[str, float | int] = {
+            "median_ms": round(self.median, 3),
+            "p95_ms": round(self.p95, 3),
+            "n": self.n,
+        }
+        if self.cpu:
+            out["cpu_median_ms"] = round(self.cpu_median, 3)
+        return out
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -87,6 +102,13 @@ def timed(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
     fn()
     return (time.perf_counter() - start) * 1000
+
+
+def timed_cpu(fn: Callable[[], Any]) -> tuple[float, float]:
+    """One call's duration and the process's CPU time over it (every thread), in ms."""
+    cpu, start = time.process_time(), time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000
 
 
 def interleaved(
@@ -99,17 +121,18 @@ def interleaved(
     to time, so building its input (a request to approve, an HttpRequest) is not timed
     and a case that consumes something takes a fresh one each round.
     """
-    samples: dict[str, list[float]] = {name: [] for name in cases}
+    series: dict[str, Stats] = {name: Stats([]) for name in cases}
     order = list(cases)
     shuffle = random.Random(4).shuffle  # a fixed seed: the same orders every run
     for i in range(-warmup, iterations):
         # A new order each round: no case always runs right after a heavy one.
         shuffle(order)
         for name in order:
-            ms = timed(cases[name](i))
+            ms, cpu = timed_cpu(cases[name](i))
             if i >= 0:
-                samples[name].append(ms)
-    return {name: Stats(s) for name, s in samples.items()}
+                series[name].samples.append(ms)
+                series[name].cpu.append(cpu)
+    return series
 
 
 @dataclass

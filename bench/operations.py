@@ -1,5 +1,6 @@
 """Each operation through its function in-process (func.HttpRequest) and over HTTP (dev host),
-side by side with the raw calls it needs, plus storage round trips counted on the wire."""
+side by side with the raw calls and the hand-built wire calls it needs, plus its storage
+calls observed on the wire (how many, how deep, of which shape)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from shared.domain.models import LicenseRequest
 from tools.inprocess import registered
 
 from .app import BenchTenant, Wired, setup_tenant, token
+from .calls import summary
 from .harness import Sizes, Stats, interleaved
 from .raw import first_page, raw_cases
 from .seed import seed_requests
+from .wire import WireFloor
 
 SUBMIT_BODY = json.dumps({"productId": "visio", "users": [{"email": "alex@contoso.com"}]}).encode()
-COUNT_CALLS = 5  # calls per operation whose round trips are counted
+COUNT_CALLS = 5  # calls per operation whose storage calls are observed (after one more)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,27 @@ class Scene:
             "settings": lambda: Call(
                 "get_request_process", "GET", "/api/settings/request-process", t.admin_token
             ),
+        }
+
+    def observed_calls(self) -> dict[str, Callable[[], Call]]:
+        """The timed operations and the other request paths whose storage calls are
+        observed: the list's other views, my requests (of the first submitter) and products."""
+        t = self.plain
+        mine = token(t.id, "submitter0@contoso.com")
+
+        def listing(view: str | None) -> Callable[[], Call]:
+            params = {"status": view} if view else {}
+            return lambda: Call(
+                "list_requests", "GET", "/api/requests", t.admin_token, params=params
+            )
+
+        return {
+            **self.calls(),
+            "list_completed": listing("completed"),
+            "list_all": listing("all"),
+            "list_default": listing(None),
+            "my_requests": lambda: Call("my_requests", "GET", "/api/me/requests", mine),
+            "products": lambda: Call("list_products", "GET", "/api/products", t.admin_token),
         }
 
 
@@ -167,12 +191,17 @@ def series(
 
 
 def time_inprocess_and_raw(
-    wired: Wired, scene: Scene, sample: LicenseRequest, sizes: Sizes
+    wired: Wired, scene: Scene, sample: LicenseRequest, floor: WireFloor, sizes: Sizes
 ) -> dict[str, Stats]:
-    """In-process operations and raw calls, interleaved round by round on the same table."""
+    """In-process operations, raw SDK calls and hand-built wire calls, interleaved round by
+    round on the same table (CPU time measured alongside)."""
     bootstrap.override(wired.timed)
     try:
-        cases = {**series(scene, inprocess), **raw_cases(wired, scene.plain.id, sample)}
+        cases = {
+            **series(scene, inprocess),
+            **raw_cases(wired, scene.plain.id, sample),
+            **floor.cases(),
+        }
         return interleaved(cases, sizes.iterations, sizes.warmup)
     finally:
         bootstrap.override(None)
@@ -185,38 +214,27 @@ def time_http(scene: Scene, base: str, sizes: Sizes) -> dict[str, Stats]:
         )
 
 
-def count_round_trips(wired: Wired, scene: Scene) -> dict[str, dict[str, Any]]:
-    """Storage calls per operation (tables and queue), counted by the SDK request hook."""
+def observe_operations(wired: Wired, scene: Scene) -> dict[str, dict[str, Any]]:
+    """Each operation's storage calls (tables and queue) as the request hooks see them:
+    count, depth, shapes (bench.calls). One call first (reported as `first_call`: the
+    first submit of a day also indexes the day), then COUNT_CALLS observed ones."""
+    recorder = wired.recorder
+    executor = wired.counted.service.context.executor
+    assert executor is not None, "the app's read pool"
     bootstrap.override(wired.counted)
-    counts: dict[str, dict[str, Any]] = {}
+    observed: dict[str, dict[str, Any]] = {}
     try:
-        calls = scene.calls()
-        for op, make in calls.items():
-            per_call: list[int] = []
-            seen: list[str] = []
-            for _ in range(COUNT_CALLS):
-                run = inprocess(make())
-                wired.counter.take()
-                run()
-                seen = wired.counter.take()
-                per_call.append(len(seen))
-            counts[op] = {"per_call": per_call, "calls": [_short(c) for c in seen]}
+        with recorder.tracking(executor):
+            for op, make in scene.observed_calls().items():
+                first = recorder.observe(inprocess(make()))
+                seen = [recorder.observe(inprocess(make())) for _ in range(COUNT_CALLS)]
+                observed[op] = {
+                    **summary(seen),
+                    "first_call": {"count": first.count, "shapes": first.shapes()},
+                }
     finally:
         bootstrap.override(None)
-    return counts
-
-
-def _short(call: str) -> str:
-    """'GET http://…/acct/table(PartitionKey=…,RowKey=…)' -> 'point read', and so on."""
-    method, _, url = call.partition(" ")
-    path = url.split("?")[0]
-    if path.endswith("$batch"):
-        return "transaction"
-    if path.endswith("/messages"):
-        return "queue put" if method == "POST" else f"queue {method}"
-    if method == "GET":
-        return "query" if path.endswith("()") else "point read"
-    return f"{method} {path.rsplit('/', 1)[-1]}"
+    return observed
 
 
 # ---- list one page among 10,000 ----------------------------------------------------------------

@@ -16,12 +16,58 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _counted(names: list[str]) -> str:
+    """'point ×4, transaction' from ['point', 'point', 'point', 'point', 'transaction']."""
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    return ", ".join(f"{n} ×{c}" if c > 1 else n for n, c in seen.items())
+
+
+def _shapes(shapes: dict[str, int]) -> str:
+    return ", ".join(f"{n} ×{c}" if c > 1 else n for n, c in shapes.items()) or "no call"
+
+
 def _detail(key: str, entry: dict[str, Any]) -> str:
     if key.startswith("ratio_inprocess."):
         raw = " + ".join(f"{k} {v:.2f}" for k, v in entry["raw_medians_ms"].items())
         return f"{entry['inprocess_median_ms']:.2f} ms vs {raw} = {entry['raw_sum_ms']:.2f} ms"
+    if key.startswith("ratio_wire."):
+        medians = entry["wire_medians_ms"]
+        wire = " + ".join(f"{n} {medians[n]:.2f}" for n in entry["wire_calls"])
+        return f"{entry['inprocess_median_ms']:.2f} ms vs {wire} = {entry['wire_sum_ms']:.2f} ms"
+    if key.startswith("cpu_ms."):
+        over = entry.get("over_wire_floor")
+        return (
+            f"app {entry['value']:.2f} ms CPU per call vs wire floor "
+            f"{entry['wire_floor_cpu_ms']:.2f} ms ({over}x), SDK floor "
+            f"{entry['raw_sdk_floor_cpu_ms']:.2f} ms"
+        )
     if key.startswith("round_trips."):
-        return ", ".join(entry["calls"])
+        if "waves" not in entry:  # results.json of an older run
+            return ", ".join(entry.get("calls", []))
+        waves = " → ".join(f"[{_counted(w)}]" for w in entry["waves"])
+        count = entry["count"]
+        text = f"{count} call{'s' if count != 1 else ''}: {waves}"
+        first = entry.get("first_call") or {}
+        if first and first.get("count") != count:
+            text += f"; the first call {first['count']}: {_shapes(first['shapes'])}"
+        untracked = entry.get("untracked_calls")
+        return text + (f"; {untracked} calls on threads not followed" if untracked else "")
+    if key.startswith("scans."):
+        detail = _shapes(entry["shapes"])
+        if entry["value"]:
+            detail += "; scans: " + "; ".join(
+                r for r in entry["reads"] if "scan" in r.split(":", 1)[0]
+            )
+        return detail
+    if key.startswith("idle."):
+        by = entry["by_tenants"]
+        counts = ", ".join(f"{n} → {q}" for n, q in by.items())
+        most, reads = list(by)[-1], entry["reads_at_most_tenants"]
+        shapes = list(entry["shapes_by_tenants"].values())[-1]
+        what = "; ".join(reads) if len(reads) <= 3 else _shapes(shapes)
+        return f"tenants → table queries: {counts}; at {most}: {what or 'none'}"
     if key == "ratio_list_10k":
         return f"{entry['list_median_ms']:.2f} ms vs raw page {entry['raw_page_median_ms']:.2f} ms"
     if key == "ratio_cold_start":
@@ -115,10 +161,19 @@ def markdown_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _calls_table(title: str, calls: dict[str, dict[str, Any]]) -> list[str]:
+    lines = [f"| {title} | median ms | p95 ms | CPU ms |", "|---|---:|---:|---:|"]
+    for name, v in calls.items():
+        cpu = v.get("cpu_median_ms")
+        cpu_text = f"{cpu:.2f}" if cpu is not None else "—"
+        lines.append(f"| {name} | {v['median_ms']:.2f} | {v['p95_ms']:.2f} | {cpu_text} |")
+    return lines
+
+
 def secondary_tables(results: dict[str, Any]) -> str:
-    raw = results.get("raw", {})
-    lines = ["| raw call | median ms | p95 ms |", "|---|---:|---:|"]
-    lines += [f"| {k} | {v['median_ms']:.2f} | {v['p95_ms']:.2f} |" for k, v in raw.items()]
+    lines = _calls_table("raw call (SDK)", results.get("raw", {}))
+    if results.get("wire"):
+        lines += ["", *_calls_table("wire call (by hand)", results["wire"])]
     http = {k: v for k, v in results.items() if k.startswith("http.")}
     if http:
         lines += [
@@ -209,6 +264,8 @@ def write(results: dict[str, Any], notes: str, out: Path = HERE) -> list[Path]:
 
 README = """# Benchmarks
 
+Figures below: commit {commit} ({dirty} uncommitted file(s)), {date}, {mode} run.
+
 `make bench` (= `.venv/bin/python -m bench`) measures how far each operation of the app is
 from the storage floor (and Microsoft 365 fulfilment from the Graph floor), in one run
 against one private Azurite and one Graph emulator (`tools.localstack`), and writes
@@ -219,46 +276,100 @@ variables (see `bench/harness.py`: `BENCH_ITERATIONS`, `BENCH_HTTP_ITERATIONS`,
 `BENCH_WARMUP`, `BENCH_COLD_RUNS`, `BENCH_LIST_REQUESTS`, `BENCH_EMAIL_MESSAGES`,
 `BENCH_DEVHOST_EMAIL_MESSAGES`, `BENCH_RETENTION_TOTAL`, `BENCH_RETENTION_EXPIRED`,
 `BENCH_RETENTION_ROUNDS`, `BENCH_FULFIL_USERS` (0 skips fulfilment), `BENCH_FULFIL_THREADS`,
-`BENCH_SEED_THREADS`). `--skip-http` leaves out the dev host.
+`BENCH_IDLE_TENANTS` (the idle steps are 1, a tenth of it and it), `BENCH_SEED_THREADS`).
+`--skip-http` leaves out the dev host.
 
 ## What is measured
 
 1. **Raw floor** (`raw`): bare azure-data-tables / azure-storage-queue calls on the app's
    own clients: point read of a ~1 KB request row, insert, one 50-row page query, a
-   3-key `RowKey eq … or …` query (the shape of the submit and decision reads), a 5-operation
-   and an 8-operation entity-group transaction, one queue put. Median and p95.
+   3-key `RowKey eq … or …` query (the shape the submit and decision reads had), a
+   5-operation and an 8-operation entity-group transaction, one queue put. Median, p95
+   and the process's CPU time per call.
 2. **Operations** — submit (with and without `notifyAdmins`), list one page of 50
    (`status=pending`), get, approve, deny, settings read — called in-process through the
    registered function with a `func.HttpRequest` (container from `bootstrap.build` on the
    bench Azurite, installed with `bootstrap.override`), interleaved round by round with the
-   raw calls on the same table, so drift hits both alike. `ratio_inprocess.<op>` = the
-   operation's median / the sum of the medians of the raw calls it needs: submit = 3-key
-   query + transaction (+ queue put with notifyAdmins), get = point read, list = point read
-   + page query, approve = 3-key query + 8-operation transaction (what approving a 2-user
-   request commits) + queue put, deny = point read +
+   raw calls and the wire calls (3.) on the same table, so drift hits all alike.
+   `ratio_inprocess.<op>` = the operation's median / the sum of the medians of the raw
+   calls it needs: submit = 3-key query + transaction (+ queue put with notifyAdmins), get =
+   point read, list = point read + page query, approve = 3-key query + 8-operation
+   transaction (what approving a 2-user request commits) + queue put, deny = point read +
    transaction + queue put, settings = point read. The same operations over HTTP through
    the dev host (`python -m tools.devhost`, keep-alive `requests.Session`) are `http.<op>`.
-3. **Round trips** (`round_trips.<op>`): storage calls (tables and queue) counted on the
-   wire by a `raw_request_hook` on the SDK clients, max over 5 calls.
-4. **List among 10,000** (`ratio_list_10k`): one page of 50 with `status=pending` in a
+3. **Wire floor** (`ratio_wire.<op>`, `cpu_ms.<op>`): the same operations against the
+   minimal storage calls they need, each written by hand on the wire (`bench/wire.py`):
+   one warm urllib3 `PoolManager`, the Authorization header computed by hand (Shared Key
+   Lite for the Table service: HMAC-SHA256 of `x-ms-date` and `/{{account}}/{{path}}` with the
+   account key; Shared Key for the Queue service), JSON bodies read with `json.loads`, the
+   `$batch` multipart body from the app's `TransactionWriter.encode` sent raw, queue puts
+   as `<QueueMessage>` XML with base64 text. The rows are the app's own (its codec, its
+   domain rules), in a tenant of the floor's own. The calls: submit = settings, product,
+   pending-marker and Microsoft 365 connection point reads (the last two absent) + a
+   4-row transaction; get = the request's point read; list = settings point read + one
+   50-row page; approve = request point read + catalogue range + safety-message put +
+   8-operation transaction + notice put; deny = request point read + safety-message put +
+   5-operation transaction + notice put. `ratio_wire.<op>` = the operation's median / the
+   sum of those calls' medians, from the same interleaved rounds as 2. `cpu_ms.<op>` is
+   the process's CPU time (all threads, `time.process_time`) per operation beside the
+   wire floor's and the SDK floor's CPU for the same calls, from the same rounds.
+4. **Round trips** (`round_trips.<op>`): the storage calls (tables and queue) of each
+   operation seen on the wire by the request hook the app's table store and queue
+   clients take (the SDK's `raw_request_hook`; the store's lean wire calls it too):
+   their count, and their depth, where calls made side by side count once. Depth is
+   measured without added latency: each call's level is 1 + the level of the calls whose
+   answers the code making it had waited for, following the app's hand-offs through its
+   read pool (a task starts at its submitter's level; waiting for its result raises the
+   waiter's level to the task's), so it does not depend on how fast threads start on a
+   loaded machine; a call on a thread not followed is reported (`untracked_calls`) and
+   fails the figure. One call per operation first (`first_call`: the day's first submit
+   also indexes the day, beside its reads), then the max over 5. The value is the depth;
+   the count and the calls wave by wave are alongside. submit_notify is 4 deep: its reads
+   (1) say whether there is a notice (the tenant's `notifyAdmins`), and only then can it
+   put the safety message (2) that must be on the queue before the commit (3) so that a
+   crash between the commit and the notice's own put (4) still delivers; approve and deny
+   put theirs beside their first read (3 deep). `list` (an explicit `status`) reads the
+   settings beside the page; `list_default` reads the settings first (they pick the view).
+5. **Query shapes** (`scans.<op>`): every storage call of submit, submit_notify, get, list
+   (`status` pending, completed, all, and none), approve, deny, my requests, products and
+   settings (the calls of 4.), classified from the URL on the wire by
+   `tools/query_shapes.py` with Azure's documented rules: point, range (PartitionKey and
+   both RowKey bounds), partition scan (an OR of RowKeys is one), table scan; and
+   transactions, single-entity writes and queue puts. The value is the partition and
+   table scans per call (max over the calls); the count of each shape is alongside. On
+   Azure a scan's cost follows the partition (the tenant's every row), not the answer;
+   Azurite scans everything, so only the shape carries over.
+6. **Idle background work** (`idle.*`): tenants registered as admins register them (a
+   product and the settings, through the service), none with a request or connected to
+   Microsoft 365; at 1, 100 and 1,000 tenants the timers an idle deployment runs are run
+   once each with the app's container and their table queries counted on the wire:
+   `idle.queries_per_minute` is the outbox relay timer (every minute; the email worker is
+   queue-triggered and, with no message, makes no table call), `idle.sync_queries` the
+   catalogue sync (hourly; Microsoft 365 enabled, no tenant connected),
+   `idle.sweep_queries` the retention sweep with nothing expired once its expiry index is
+   older than the retention period (a clock that far ahead), and
+   `idle.sweep_first_period_queries` (informational) the same sweep during the index's
+   first retention period, when requests older than the index may exist and every tenant
+   is visited. Target: at 1,000 tenants at most 2 more than at 1.
+7. **List among 10,000** (`ratio_list_10k`): one page of 50 with `status=pending` in a
    tenant of 10,000 requests (9,000 completed), against one raw 50-row page query of
    the same partition (`completed` and `all` are reported alongside).
-5. **Cold start** (`ratio_cold_start`): fresh `python -c "import function_app"` against
+8. **Cold start** (`ratio_cold_start`): fresh `python -c "import function_app"` against
    `python -c "import azure.functions, azure.data.tables"`, interleaved, median.
-6. **Email worker** (`email_per_second`): N decided requests' outbox rows (2 users: 2 emails
+9. **Email worker** (`email_per_second`): N decided requests' outbox rows (2 users: 2 emails
    per message) and their queue messages, drained by the real `NotificationWorker.handle`
    with the real `AcsEmailSender` against the ACS stub (in its own process), as the host
    would: 16 threads, receive 32 at a time, base64-decode, handle, delete, all in the one
    process. The messages are what the service puts (the row's etag and payload, so the
    worker claims without a read). The same through the dev host's queue trigger is
    reported as `devhost` (informational).
-7. **Retention** (`retention.*`): `TablePurgeStore.purge_expired` deleting 10,000 expired
+10. **Retention** (`retention.*`): `TablePurgeStore.purge_expired` deleting 10,000 expired
    requests in a tenant of 100,000 (`large`) vs the same 10,000 alone (`small`), and vs
    bare 100-operation delete transactions of exactly the same rows (`raw`). 90% of
    requests approved (rows R + M), 10% pending (also L + D). One table, each run reseeded
    right before it so all start from the same table; rounds of large, small, raw;
    medians; rows deleted and round trips reported.
-8. **Microsoft 365 fulfilment** (`fulfilment.*`, `ratio_fulfilment`): the Graph emulator
+11. **Microsoft 365 fulfilment** (`fulfilment.*`, `ratio_fulfilment`): the Graph emulator
    (`tools/graph_emulator`, its own process) holds three tenants made alike: 1,000
    unlicensed users (enabled, usage location US), one requester per 50 of them who holds
    the SKU already (so only the 50 others are assigned), and ENTERPRISEPACK with seats for

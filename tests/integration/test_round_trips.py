@@ -27,9 +27,12 @@ from tests.support.clock import FrozenClock
 class Counter:
     calls: list[str] = field(default_factory=list)
     spans: dict[int, list[float]] = field(default_factory=dict)
+    # Kept alive so that no two calls share an id (a freed object's id is reused).
+    requests: list[Any] = field(default_factory=list)
 
     def hook(self, request: Any) -> None:
         self.calls.append(f"{request.http_request.method} {request.http_request.url.split('?')[0]}")
+        self.requests.append(request.http_request)
         self.spans[id(request.http_request)] = [time.perf_counter(), float("inf")]
 
     def response_hook(self, response: Any) -> None:
@@ -38,7 +41,7 @@ class Counter:
             span[1] = time.perf_counter()
 
     def take(self) -> list[str]:
-        taken, self.calls, self.spans = self.calls, [], {}
+        taken, self.calls, self.spans, self.requests = self.calls, [], {}, []
         return taken
 
     def depth(self) -> int:
