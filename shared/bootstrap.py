@@ -165,11 +165,17 @@ def build_queue(settings: Settings, name: str | None = None, **client_options: A
 
 
 def build_notifier(settings: Settings, **client_options: Any) -> QueueNotifier:
-    """Notices onto their queues: emails, and Microsoft 365 fulfilment."""
-    return QueueNotifier(
+    """Notices onto their queues (emails, and Microsoft 365 fulfilment), put over the lean
+    wire when the credential allows it, else through the SDK."""
+    from shared.adapters.queue_wire import QueueWire
+    from shared.adapters.tables.wire import shared_pool
+
+    clients = [
         build_queue(settings, **client_options),
         build_queue(settings, settings.fulfilment_queue, **client_options),
-    )
+    ]
+    email, fulfilment = (QueueWire.for_client(c, shared_pool()) or c for c in clients)
+    return QueueNotifier(email, fulfilment)
 
 
 def build_directory(settings: Settings) -> Directory | None:

@@ -322,14 +322,17 @@ def summary_from(entity: Entity) -> RequestSummary:
     if "Users" in entity:  # a request row (the completed and all views read those)
         return request_from(entity).summary()
     data = json.loads(entity["Data"])
-    return RequestSummary(
-        id=data["id"],
-        product_id=data["productId"],
-        product_name=data["productName"],
-        requester=_person_from(data["requester"]),
-        user_count=data["userCount"],
-        created_at=data["createdAt"],
-        status=data["status"],
+    # One validation of the whole row; the requester is stored under its field names.
+    return RequestSummary.model_validate(
+        {
+            "id": data["id"],
+            "product_id": data["productId"],
+            "product_name": data["productName"],
+            "requester": data["requester"],
+            "user_count": data["userCount"],
+            "created_at": data["createdAt"],
+            "status": data["status"],
+        }
     )
 
 

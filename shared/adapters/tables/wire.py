@@ -127,23 +127,30 @@ def _datetime(text: str) -> datetime:
     return moment.replace(microsecond=micro, tzinfo=UTC)
 
 
+_DATETIME, _INT64 = EdmType.DATETIME.value, EdmType.INT64.value
+_BINARY, _GUID, _DOUBLE = EdmType.BINARY.value, EdmType.GUID.value, EdmType.DOUBLE.value
+_TYPE_NOTE = "@odata.type"
+
+
 def entity_from(data: dict[str, Any]) -> WireEntity:
     """An entity from OData JSON (minimal metadata), typed as the SDK types it."""
     entity = WireEntity()
     entity.metadata = {"etag": data.get("odata.etag")}
     for name, value in data.items():
-        if name.startswith("odata.") or "@odata.type" in name or name == "Timestamp":
+        if name.startswith("odata.") or name.endswith(_TYPE_NOTE) or name == "Timestamp":
             continue
-        kind = data.get(f"{name}@odata.type")
-        if kind == EdmType.DATETIME.value:
+        kind = data.get(name + _TYPE_NOTE)
+        if kind is None:
+            entity[name] = value
+        elif kind == _DATETIME:
             entity[name] = _datetime(value)
-        elif kind == EdmType.INT64.value:
+        elif kind == _INT64:
             entity[name] = EntityProperty(int(value), EdmType.INT64)
-        elif kind == EdmType.BINARY.value:
+        elif kind == _BINARY:
             entity[name] = base64.b64decode(value)
-        elif kind == EdmType.GUID.value:
+        elif kind == _GUID:
             entity[name] = uuid.UUID(value)
-        elif kind == EdmType.DOUBLE.value:
+        elif kind == _DOUBLE:
             entity[name] = float(value)
         else:
             entity[name] = value
