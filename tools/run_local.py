@@ -106,6 +106,10 @@ Try it (in another terminal):
   curl -s -X POST {base}/api/requests/<id>/approve -H "Authorization: Bearer $ADMIN" -d '{{}}'
   curl -s {base}/api/requests/<id> -H "Authorization: Bearer $ADMIN"   (fulfilment, outcomes)
 {_graph_lines(graph)}
+Run a timer or queue function now (the dev host's admin API, with its master key):
+  curl -s -X POST {base}/admin/functions/retention_sweep -d '{{}}' \\
+    -H "x-functions-key: $(cat .local/devhost-master-key)"
+
 Ctrl-C stops everything.
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 import uuid
 from collections.abc import Mapping
@@ -30,6 +31,19 @@ from .timers import TimerRunner, parse_schedule
 log = logging.getLogger("devhost")
 
 STOP_TIMEOUT_SECONDS = 10.0
+
+
+def master_key(root: Path) -> str:
+    """The dev host's master key, created once in `<root>/.local/devhost-master-key`."""
+    path = root / ".local" / "devhost-master-key"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        path.write_text(key + "\n", encoding="utf-8")
+        path.chmod(0o600)
+        return key
 
 
 class DevHostError(RuntimeError):
@@ -66,6 +80,8 @@ class DevHost:
             self.registry: Registry = read_registry(app)
         except (ConfigError, RegistryError) as exc:
             raise DevHostError(str(exc)) from exc
+        # The admin API's key: DEVHOST_MASTER_KEY, else one kept in .local/ across runs.
+        self.master_key = self._env.get("DEVHOST_MASTER_KEY") or master_key(self.root)
         self._stop_event = threading.Event()
         self._http: FunctionHttpServer | None = None
         self._timers: list[TimerRunner] = []
@@ -140,7 +156,8 @@ class DevHost:
         router = self._build()
         try:
             self._http = FunctionHttpServer(
-                self._requested_port, HttpDispatcher(router, self._admin_invoke)
+                self._requested_port,
+                HttpDispatcher(router, self._admin_invoke, self.master_key),
             )
         except OSError as exc:
             raise DevHostError(f"cannot listen on 127.0.0.1:{self._requested_port}: {exc}") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import http
 import json
 import logging
@@ -76,9 +77,12 @@ def render_response(result: object) -> Reply:
 class HttpDispatcher:
     """Everything a request handler needs: the routes and the admin hook."""
 
-    def __init__(self, router: Router[HttpFunction], admin_invoke: AdminInvoke) -> None:
+    def __init__(
+        self, router: Router[HttpFunction], admin_invoke: AdminInvoke, master_key: str
+    ) -> None:
         self.router = router
         self.admin_invoke = admin_invoke
+        self._master_key = master_key
 
     def call(self, fn: HttpFunction, request: func.HttpRequest) -> Reply:
         """Invoke an HTTP function; a failure becomes a 500, as on the real host."""
@@ -88,12 +92,15 @@ class HttpDispatcher:
             log.exception("Executed 'Functions.%s' (Failed)", fn.name)
             return _text(500, "Internal Server Error: the function failed; see the host log.")
 
-    def admin(self, method: str, path: str, body: bytes) -> Reply | None:
-        """Core Tools' `POST /admin/functions/<name>`: run a non-HTTP function now."""
+    def admin(self, method: str, path: str, body: bytes, key: str | None) -> Reply | None:
+        """Core Tools' `POST /admin/functions/<name>`: run a non-HTTP function now, for a
+        caller with the master key (header `x-functions-key`), as the Functions host asks."""
         found = _ADMIN_PATH.match(path)
         # Only POST is the admin call; anything else is routed like any request.
         if found is None or method != "POST":
             return None
+        if not key or not hmac.compare_digest(key.encode(), self._master_key.encode()):
+            return _text(401, "The admin API needs the master key in x-functions-key.")
         text = ""
         if body.strip():
             try:
@@ -180,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Decode everything but %2F, as ASP.NET does, so an encoded slash stays in one segment.
         path = unquote(re.sub("%2[fF]", "%252F", split.path or "/"))
         dispatcher = self._dispatcher
-        admin = dispatcher.admin(self.command, path, body)
+        admin = dispatcher.admin(self.command, path, body, self.headers.get("x-functions-key"))
         if admin is not None:
             self._send(admin)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import signal
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ class ToyHost:
         return [r for r in read_records(self.queue_file) if r["body"] == body]
 
 
+MASTER_KEY = "toy-master-key-for-tests"
+
+
 def toy_env(azurite: Azurite, tmp: Path, **extra: str) -> dict[str, str]:
     """Everything the toy app's bindings need."""
     values = {
@@ -62,6 +66,7 @@ def toy_env(azurite: Azurite, tmp: Path, **extra: str) -> dict[str, str]:
         "TOY_TIMER_FILE": str(tmp / "timer.jsonl"),
         "TOY_QUEUE_FILE": str(tmp / "queue.jsonl"),
         "TOY_OVERRIDDEN": "from-env",
+        "DEVHOST_MASTER_KEY": MASTER_KEY,
     }
     values.update(extra)
     return clean_env(**values)
@@ -221,11 +226,26 @@ def test_keep_alive_serves_many_requests_on_one_connection(toy: ToyHost) -> None
 
 def test_admin_endpoint_runs_a_queue_function_now(toy: ToyHost) -> None:
     body = f"admin-{uuid.uuid4()}"
-    response = requests.post(f"{toy.url}/admin/functions/work", json={"input": body}, timeout=5)
+    key = {"x-functions-key": MASTER_KEY}
+    response = requests.post(
+        f"{toy.url}/admin/functions/work", json={"input": body}, headers=key, timeout=5
+    )
     assert response.status_code == 202
     wait_until(lambda: toy.records_for(body), 5, "admin-triggered invocation")
-    missing = requests.post(f"{toy.url}/admin/functions/nope", json={}, timeout=5)
+    missing = requests.post(f"{toy.url}/admin/functions/nope", json={}, headers=key, timeout=5)
     assert missing.status_code == 404
+
+
+def test_admin_endpoint_refuses_a_caller_without_the_master_key(toy: ToyHost) -> None:
+    # A web page could send a no-cors POST here: without the key, nothing runs.
+    body = f"nokey-{uuid.uuid4()}"
+    for headers in ({}, {"x-functions-key": "wrong"}):
+        response = requests.post(
+            f"{toy.url}/admin/functions/work", json={"input": body}, headers=headers, timeout=5
+        )
+        assert response.status_code == 401
+    time.sleep(1)
+    assert not toy.records_for(body)
 
 
 # Timer
