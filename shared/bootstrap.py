@@ -8,6 +8,7 @@ else. Tests (and benchmarks) replace any part with `build(..., part=...)` and
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from shared.app.retention import RetentionSweeper
 from shared.app.service import LicenseService
 from shared.config import Settings, SettingsError, get_settings
 
+log = logging.getLogger(__name__)
+
 # Fail fast when storage is down: the caller gets a 503 with Retry-After, not a hang.
 CLIENT_OPTIONS: dict[str, Any] = {
     "retry_total": 2,
@@ -39,8 +42,8 @@ CLIENT_OPTIONS: dict[str, Any] = {
 }
 
 
-# At most two tries of 2 s to connect and 5 s to read: a few seconds in all.
-QUEUE_OPTIONS: dict[str, Any] = {"connection_timeout": 2, "read_timeout": 5}
+# At most two tries of 2 s to connect and 2 s to read (a put takes milliseconds).
+QUEUE_OPTIONS: dict[str, Any] = {"connection_timeout": 2, "read_timeout": 2}
 
 
 class SystemClock:
@@ -68,7 +71,11 @@ def credential(settings: Settings) -> Any:
 def _sdk_options(client_options: dict[str, Any]) -> dict[str, Any]:
     from shared.adapters.http_transport import transport_options
 
-    return {**CLIENT_OPTIONS, **transport_options(), **client_options}
+    options = {**CLIENT_OPTIONS, **client_options}
+    if "transport" in options:
+        return options
+    timeouts = {k: options[k] for k in ("connection_timeout", "read_timeout")}
+    return {**options, **transport_options(**timeouts)}
 
 
 def table_service(settings: Settings, **client_options: Any) -> Any:
@@ -151,8 +158,9 @@ def build_store(settings: Settings, **client_options: Any) -> TableStore:
 
 def build_queue(settings: Settings, name: str | None = None, **client_options: Any) -> Any:
     """A queue client (default: notifications), the queue and its poison queue created if
-    missing."""
-    from azure.core.exceptions import ResourceExistsError
+    missing. A queue service that is down does not stop the app from starting: its puts
+    fail fast and are noted for the relay."""
+    from azure.core.exceptions import AzureError, ResourceExistsError
 
     name = name or settings.notifications_queue
     clients = [queue_client(settings, q, **client_options) for q in (name, f"{name}-poison")]
@@ -161,20 +169,24 @@ def build_queue(settings: Settings, name: str | None = None, **client_options: A
             client.create_queue()
         except ResourceExistsError:
             pass
+        except AzureError as exc:
+            log.warning("queue %s not created now (%s)", client.queue_name, type(exc).__name__)
+            break
     return clients[0]
 
 
 def build_notifier(settings: Settings, **client_options: Any) -> QueueNotifier:
     """Notices onto their queues (emails, and Microsoft 365 fulfilment), put over the lean
     wire when the credential allows it, else through the SDK."""
-    from shared.adapters.queue_wire import QueueWire
+    from shared.adapters.queue_wire import Outage, QueueWire
     from shared.adapters.tables.wire import shared_pool
 
     clients = [
         build_queue(settings, **client_options),
         build_queue(settings, settings.fulfilment_queue, **client_options),
     ]
-    email, fulfilment = (QueueWire.for_client(c, shared_pool()) or c for c in clients)
+    outage = Outage()  # both queues live on one account: one is down when the other is
+    email, fulfilment = (QueueWire.for_client(c, shared_pool(), outage) or c for c in clients)
     return QueueNotifier(email, fulfilment)
 
 

@@ -6,7 +6,10 @@ urllib3 sends anything: ~0.27 of ~0.95 ms per call on the bench machine. The app
 thousands of such calls a second in the email worker, so this transport hands the SDK's
 request straight to a urllib3 connection pool instead. What the SDKs rely on is kept:
 
-* the per-call `connection_timeout` / `read_timeout` (the clients' options) are honoured;
+* the clients' `connection_timeout` / `read_timeout` are honoured: azure-core hands them
+  only to a transport it builds itself, so each client gets a thin `_Timed` view of the
+  shared transport that carries its own (without it a black-holed endpoint held a call
+  for azure-core's default 300 s);
 * failures raise the same azure-core errors as `RequestsTransport`, so `RetryPolicy`, the
   503 mapping of storage outages and the email worker's retry decisions behave unchanged;
 * bodies are read in full, as the SDKs do for every call the app makes.
@@ -167,7 +170,37 @@ def shared_transport() -> Urllib3Transport | None:
         return _shared
 
 
-def transport_options() -> dict[str, Any]:
-    """`{"transport": ...}` for an SDK client's keyword arguments, or {} for the default."""
+class _Timed(HttpTransport[Any, Any]):
+    """The shared transport with one client's timeouts as the default of every send."""
+
+    def __init__(self, inner: Urllib3Transport, timeouts: dict[str, float]) -> None:
+        self._inner = inner
+        self._timeouts = timeouts
+
+    def __enter__(self) -> _Timed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        """Send through the shared transport, with this client's timeouts unless given."""
+        return self._inner.send(request, **{**self._timeouts, **kwargs})
+
+
+def transport_options(
+    connection_timeout: float = _DEFAULT_TIMEOUT, read_timeout: float = _DEFAULT_TIMEOUT
+) -> dict[str, Any]:
+    """`{"transport": ...}` for an SDK client's keyword arguments, with the client's own
+    timeouts, or {} for the default transport (which takes them from the client)."""
     transport = shared_transport()
-    return {} if transport is None else {"transport": transport}
+    if transport is None:
+        return {}
+    timeouts = {"connection_timeout": connection_timeout, "read_timeout": read_timeout}
+    return {"transport": _Timed(transport, timeouts)}

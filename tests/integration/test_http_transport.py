@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import (
+    AzureError,
     ServiceRequestError,
     ServiceResponseError,
     ServiceResponseTimeoutError,
@@ -23,7 +24,8 @@ from shared import bootstrap
 from shared.adapters import http_transport
 from shared.adapters.http_transport import Urllib3Transport
 from shared.config import load_settings
-from tests.support.azurite import free_port
+from tests.support.azurite import ACCOUNT, KEY, free_port
+from tests.support.outage import SwitchableRelay
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -121,8 +123,28 @@ def test_the_apps_clients_share_one_transport(monkeypatch: pytest.MonkeyPatch) -
     assert shared is not None
     tables = bootstrap.table_service(settings)
     queue = bootstrap.queue_client(settings, "q")
-    for client in (tables, queue):
-        assert _transport_of(client) is shared
+    for client, read_timeout in ((tables, 20), (queue, 2)):
+        timed = _transport_of(client)
+        assert timed._inner is shared
+        assert timed._timeouts["read_timeout"] == read_timeout  # the client's own
+
+
+def test_an_sdk_call_to_a_black_holed_endpoint_ends_with_the_client_s_timeouts() -> None:
+    with SwitchableRelay(target=1) as relay:
+        relay.up = False
+        settings = load_settings(
+            {
+                "AzureWebJobsStorage": f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};"
+                f"AccountKey={KEY};QueueEndpoint=http://127.0.0.1:{relay.port}/{ACCOUNT};"
+                f"TableEndpoint=http://127.0.0.1:{relay.port}/{ACCOUNT};"
+            }
+        )
+        queue = bootstrap.queue_client(settings, "q")
+        started = time.monotonic()
+        with pytest.raises(AzureError):
+            queue.create_queue()
+        # Two tries of a 2 s read and a short backoff, not azure-core's default 300 s.
+        assert time.monotonic() - started < 6
 
 
 def _transport_of(client: Any) -> Any:

@@ -56,7 +56,8 @@ def acs_client_options() -> dict[str, Any]:
     _skip_failing_aiohttp_probe()
     from shared.adapters.http_transport import transport_options
 
-    return {**_CLIENT_OPTIONS, **transport_options()}
+    timeouts = {k: _CLIENT_OPTIONS[k] for k in ("connection_timeout", "read_timeout")}
+    return {**_CLIENT_OPTIONS, **transport_options(**timeouts)}
 
 
 def operation_id_for(key: str) -> str:
