@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -83,6 +84,27 @@ def _validation_problem(exc: ValidationError) -> InvalidRequest:
     return InvalidRequest(f"{first['field']}: {first['message']}", errors=errors)
 
 
+# No body of the contract nests deeper than 4; json.loads recurses once per level.
+MAX_JSON_DEPTH = 16
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest (strings ignored); a cheap scan
+    before parsing, so that nesting cannot exhaust the parser's recursion."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return 0  # cannot be deeper than that: the usual case, no scan
+    depth = deepest = 0
+    for bracket in _BRACKETS.finditer(_JSON_STRING.sub(b"", raw)):
+        if bracket.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 def parse_body(req: func.HttpRequest, model: type[M], *, allow_empty: bool = False) -> M:
     """The request body as `model`: a JSON object of at most 64 KiB with no unknown field."""
     raw = req.get_body() or b""
@@ -93,9 +115,11 @@ def parse_body(req: func.HttpRequest, model: type[M], *, allow_empty: bool = Fal
             raw = b"{}"
         else:
             raise InvalidRequest("A JSON object body is required.")
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise InvalidRequest(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InvalidRequest("The body is not valid UTF-8 JSON.") from exc
     if not isinstance(data, dict):
         raise InvalidRequest("The body must be a JSON object.")
@@ -112,13 +136,22 @@ def principal(req: func.HttpRequest) -> Principal:
     return _deps.authenticate(req.headers.get("Authorization"))
 
 
+_ASCII_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def parse_int(raw: str | None, name: str, low: int, high: int, default: int) -> int:
+    """An integer query parameter from `low` to `high` written in ASCII digits (`str.isdigit`
+    accepts "²", which `int` refuses), or `default` when absent."""
+    if raw is None or raw == "":
+        return default
+    if not _ASCII_DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+        raise InvalidRequest(f"{name} must be an integer from {low} to {high}.", field=name)
+    return int(raw)
+
+
 def parse_limit(raw: str | None) -> int:
     """`limit` query parameter: 1..100, default 50."""
-    if raw is None or raw == "":
-        return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise InvalidRequest(f"limit must be an integer from 1 to {MAX_PAGE_SIZE}.", field="limit")
-    return int(raw)
+    return parse_int(raw, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
 
 
 def parse_view(raw: str | None) -> ListView | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from tests.support.api import Api, Tenant, token
 
 SETTINGS = "/api/settings/request-process"
@@ -85,7 +87,8 @@ def test_tampered_or_foreign_cursors_are_refused(tenant: Tenant) -> None:
     cursor = tenant.admin.get("/api/requests?limit=1").json()["nextCursor"]
     body, signature = cursor.split(".")
     forged = body[:-2] + ("AA" if body[-2:] != "AA" else "BB") + "." + signature
-    for bad in (forged, "garbage", cursor + "x"):
+    deep = base64.urlsafe_b64encode(b"[" * 5000).decode()
+    for bad in (forged, "garbage", cursor + "x", body + ".\u00e9", f"{deep}.x", "a" * 5000):
         response = tenant.admin.get("/api/requests", params={"limit": "1", "cursor": bad})
         assert response.status_code == 400, bad
         assert response.json()["code"] == "invalid_request"
@@ -94,7 +97,17 @@ def test_tampered_or_foreign_cursors_are_refused(tenant: Tenant) -> None:
 
 
 def test_bad_filters_and_limits_are_refused(tenant: Tenant) -> None:
-    for query in ("status=done", "status=PENDING", "limit=0", "limit=101", "limit=ten"):
+    for query in (
+        "status=done",
+        "status=PENDING",
+        "limit=0",
+        "limit=101",
+        "limit=ten",
+        "limit=%C2%B2",  # "²": str.isdigit says yes, int() says no
+        "limit=%D9%A3",  # an Arabic-Indic three
+        "limit=+5",
+        "limit=99999999999999999999",
+    ):
         response = tenant.admin.get("/api/requests?" + query)
         assert response.status_code == 400, query
         assert response.json()["code"] == "invalid_request"

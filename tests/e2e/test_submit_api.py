@@ -130,6 +130,11 @@ def test_bad_bodies_are_refused_and_nothing_is_stored(tenant: Tenant) -> None:
         assert problem["status"] == 400 and problem["title"] and problem["detail"]
     raw = tenant.user.call("POST", "/api/requests", data=b"{not json")
     assert raw.status_code == 400
+    # Nesting deep enough to exhaust a recursive parser is refused before parsing.
+    for deep in (b"[" * 5000, b'{"productId":"visio","users":' + b"[" * 100 + b"]" * 100 + b"}"):
+        response = tenant.user.call("POST", "/api/requests", data=deep)
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "invalid_request"
     assert _stored(tenant) == []
 
 

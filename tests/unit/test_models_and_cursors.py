@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from pydantic import ValidationError
 
@@ -45,7 +47,9 @@ def test_cursors_round_trip_and_refuse_tampering_and_other_scopes() -> None:
         codec.decode("other|requests|all", cursor)
     with pytest.raises(InvalidRequest):
         CursorCodec("k" * 40).decode("t|requests|all", cursor)
-    for bad in ("x", "a.b", cursor[1:], cursor + "=="):
+    body = cursor.split(".")[0]
+    deep = base64.urlsafe_b64encode(b"[" * 5000).decode()
+    for bad in ("x", "a.b", cursor[1:], cursor + "==", f"{body}.\u00e9", f"{deep}.x", "a" * 5000):
         with pytest.raises(InvalidRequest):
             codec.decode("t|requests|all", bad)
 
