@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from shared.config import Settings
 from shared.domain.errors import AuthUnavailable, Unauthorized
 from shared.domain.identity import GLOBAL_ADMIN_ROLE_ID, Principal
+from shared.domain.text import one_line
 
 DEV_ISSUER = "license-requests-dev"
 DEV_AUDIENCE = "license-requests-dev"
@@ -96,7 +97,8 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     email = _first_text(claims, ("preferred_username", "email", "upn"))
     if email is None:
         raise unauthorized("Token has no user name (preferred_username, email or upn)")
-    name = _first_text(claims, ("name",)) or email
+    # A token's name is shown and mailed: made one line, as no one can refuse it.
+    name = one_line(_first_text(claims, ("name",)) or "") or email
     wids = claims.get("wids", [])
     if not isinstance(wids, list) or not all(isinstance(w, str) for w in wids):
         raise unauthorized("Token has a malformed wids claim")

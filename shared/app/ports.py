@@ -17,6 +17,7 @@ from shared.domain.models import (
     RequestSummary,
 )
 from shared.domain.notices import Notice
+from shared.domain.text import one_line
 
 T = TypeVar("T")
 
@@ -321,6 +322,13 @@ class OutgoingEmail:
     html: str
     # Stable per (notice, recipient): senders use it to never send the same email twice.
     key: str
+
+    def __post_init__(self) -> None:
+        # Header fields are one line whatever was stored (a name from before names were
+        # checked, say): a CR or LF there makes a sender refuse the email for good.
+        object.__setattr__(self, "subject", one_line(self.subject))
+        if self.to_name is not None:
+            object.__setattr__(self, "to_name", one_line(self.to_name) or None)
 
 
 class EmailSendError(Exception):

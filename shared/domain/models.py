@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from shared.domain.text import free_text_error, single_line_error
+
 T = TypeVar("T")
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -53,7 +55,20 @@ def is_valid_id(value: str) -> bool:
     return bool(_ID_RE.fullmatch(value))
 
 
+def _single_line(value: str) -> str:
+    if error := single_line_error(value):
+        raise ValueError(error)
+    return value
+
+
+def _free_text(value: str) -> str:
+    if error := free_text_error(value):
+        raise ValueError(error)
+    return value
+
+
 def _normalise_email(value: str) -> str:
+    _single_line(value)
     try:
         # Deliverability needs DNS, which an API must not depend on.
         return validate_email(value, check_deliverability=False).normalized
@@ -74,8 +89,16 @@ def _absolute_http_url(value: str) -> str:
 
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_normalise_email)]
 EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Text200 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_single_line),
+]
+Message = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    AfterValidator(_free_text),
+]
 HttpUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_absolute_http_url)]
 
 

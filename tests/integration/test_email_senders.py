@@ -330,6 +330,24 @@ def test_the_outbox_writes_one_file_per_key_even_across_instances(tmp_path: Path
     assert sender.path_for(email.key) is not None
 
 
+def test_a_stored_name_or_subject_with_control_characters_is_still_sent(
+    tmp_path: Path, acs: AcsStub
+) -> None:
+    # A name stored before names were checked: the header gets one line, the email goes out.
+    email = an_email(to_name="Minji\r\nBcc: eve@example.com\x00", subject="Approved:\nVisio\x1b")
+    assert (email.to_name, email.subject) == ("Minji Bcc: eve@example.com", "Approved: Visio")
+    OutboxDirSender(tmp_path).send(email)
+    (path,) = tmp_path.iterdir()
+    message = read_eml(path)
+    assert message["To"].addresses[0].display_name == "Minji Bcc: eve@example.com"
+    assert message["Bcc"] is None
+    acs_sender(acs).send(email)
+    (delivered,) = acs.delivered
+    assert delivered.to == [
+        {"address": "minji@contoso.com", "displayName": "Minji Bcc: eve@example.com"}
+    ]
+
+
 def test_the_outbox_refuses_an_address_headers_cannot_hold(tmp_path: Path) -> None:
     with pytest.raises(EmailSendError) as caught:
         OutboxDirSender(tmp_path).send(an_email(to="not an address"))

@@ -104,3 +104,20 @@ def test_the_documented_error_body_keeps_graph_s_message() -> None:
     documented = fixture("error.response.json")
     failure = failure_of(GraphResponse(400, documented))
     assert failure.message == documented["error"]["message"]
+
+
+def test_directory_names_with_control_characters_become_one_line() -> None:
+    # Names from the directory go into email headers and the console: never refused, made
+    # one line (a CR or LF there once made every email of a request undeliverable).
+    skus = fixture("subscribedSkus.list.response.json")
+    skus["value"][0]["skuPartNumber"] = "VISIO\r\nPLAN2"
+    skus["value"][0]["servicePlans"][0].update(servicePlanName="VISIO\x00ONLINE", appliesTo="User")
+    user = fixture("user.get.response.json")
+    user["displayName"] = "Adele\r\nVance\x1b"
+    transport = Recording((200, skus), (200, {"value": [user]}))
+    directory = _directory(transport)
+    sku = directory.subscribed_skus("contoso")[0]
+    assert sku.part_number == "VISIO PLAN2"
+    assert sku.service_plans[0][1] == "VISIO ONLINE"
+    [found] = directory.search_users("contoso", "adele", 5)
+    assert found.display_name == "Adele Vance"

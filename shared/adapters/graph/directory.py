@@ -21,6 +21,7 @@ from shared.adapters.graph.client import (
 from shared.app.directory import Assignment, AssignmentResult
 from shared.domain.microsoft365 import DirectoryUser, SubscribedSku
 from shared.domain.models import Failure, FailureCode
+from shared.domain.text import one_line
 
 USER_FIELDS = (
     "id,userPrincipalName,displayName,mail,accountEnabled,usageLocation,"
@@ -72,13 +73,13 @@ def group_failure(error: str) -> Failure:
 def _sku(item: dict[str, Any]) -> SubscribedSku:
     prepaid = item.get("prepaidUnits") or {}
     plans = tuple(
-        (str(p["servicePlanId"]), str(p.get("servicePlanName") or p["servicePlanId"]))
+        (str(p["servicePlanId"]), one_line(str(p.get("servicePlanName") or p["servicePlanId"])))
         for p in item.get("servicePlans") or []
         if isinstance(p, dict) and p.get("servicePlanId") and p.get("appliesTo", "User") == "User"
     )
     return SubscribedSku(
         sku_id=str(item["skuId"]),
-        part_number=str(item.get("skuPartNumber") or item["skuId"]),
+        part_number=one_line(str(item.get("skuPartNumber") or item["skuId"])),
         applies_to=str(item.get("appliesTo") or ""),
         capability_status=str(item.get("capabilityStatus") or ""),
         enabled=int(prepaid.get("enabled") or 0),
@@ -87,12 +88,17 @@ def _sku(item: dict[str, Any]) -> SubscribedSku:
     )
 
 
+def _text(value: Any) -> str | None:
+    """A directory string made one line (names go into email headers), or None."""
+    return one_line(value) if isinstance(value, str) else None
+
+
 def _user(item: dict[str, Any]) -> DirectoryUser:
     states = [s for s in item.get("licenseAssignmentStates") or [] if isinstance(s, dict)]
     return DirectoryUser(
         id=str(item["id"]),
         user_principal_name=str(item.get("userPrincipalName") or ""),
-        display_name=item.get("displayName"),
+        display_name=_text(item.get("displayName")),
         mail=item.get("mail"),
         enabled=item.get("accountEnabled") is not False,
         usage_location=item.get("usageLocation"),
