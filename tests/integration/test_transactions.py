@@ -24,7 +24,9 @@ from azure.data.tables import (
 
 from shared import bootstrap
 from shared.adapters.tables.batch import TransactionFailed, TransactionWriter, parse_response
+from shared.adapters.tables.errors import storage_call
 from shared.adapters.tables.wire import TableWire
+from shared.domain.errors import PayloadTooLarge
 from tests.integration.conftest import settings_for
 from tests.support.azurite import Azurite
 
@@ -221,6 +223,18 @@ def test_failures_name_the_same_operation_and_code_as_the_sdk(table: TableClient
         assert (own.value.index, own.value.code) == (sdk.value.index, sdk.value.error_code)
     # Nothing of a failed transaction was written.
     assert not list(table.query_entities("RowKey eq @k", parameters={"k": "fresh"}))
+
+
+def test_a_row_too_large_is_a_413_never_a_lost_race(table: TableClient) -> None:
+    # Azurite, like Table Storage, refuses a string property over 32K UTF-16 units: no
+    # retry can fix that, so it must not be taken for a race (once retried 30 times).
+    writer = TransactionWriter(table)
+    too_long = _row("big", Text="x" * 40_000)
+    with pytest.raises(PayloadTooLarge):
+        writer.submit([("create", _row("small")), ("create", too_long)])
+    with pytest.raises(PayloadTooLarge):
+        storage_call(table.create_entity)(too_long)
+    assert not list(table.query_entities("RowKey eq @k", parameters={"k": "small"}))
 
 
 def test_a_response_is_read_part_by_part() -> None:

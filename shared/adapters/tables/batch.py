@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import uuid
 from collections.abc import Sequence
@@ -30,8 +31,11 @@ from azure.core import MatchConditions
 from azure.core.rest import HttpRequest
 from azure.data.tables import EdmType, EntityProperty, TableClient, UpdateMode
 
+from shared.adapters.tables.errors import SIZE_ERRORS
 from shared.adapters.tables.wire import TableWire
-from shared.domain.errors import StorageUnavailable
+from shared.domain.errors import AppError, PayloadTooLarge, StorageUnavailable
+
+log = logging.getLogger(__name__)
 
 Operation = tuple[Any, ...]
 _INT32 = range(-(2**31), 2**31)
@@ -39,16 +43,9 @@ _STATUS = re.compile(r"^HTTP/1\.1 (\d{3})")
 _INDEX = re.compile(r"^(\d+):")
 
 
-class TransactionRefused(Exception):
-    """The transaction as a whole was refused (not one of its operations): e.g. 413."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(f"transaction refused: {status}: {detail}")
-        self.status = status
-
-
 class TransactionFailed(Exception):
-    """An operation of the transaction failed: nothing was written."""
+    """An operation of the transaction lost a race (another writer's row is there, or
+    changed, or gone): nothing was written, and the caller may read again and retry."""
 
     def __init__(self, index: int, status: int, code: str, message: str) -> None:
         super().__init__(f"operation {index}: {status} {code}: {message}")
@@ -194,14 +191,15 @@ class TransactionWriter:
             status, text = self._wire.post_batch(body, boundary)
         else:
             status, text = self._post(body, boundary)
-        if status in (408, 429, 500, 502, 503, 504):
-            raise StorageUnavailable("Storage is busy or failing; try again shortly.")
         if status != 202:
-            raise TransactionRefused(status, text[:500])
+            raise not_a_race(status, "", text[:500])
         results = parse_response(text)
         for number, part in enumerate(results):
             if not 200 <= part.status < 300:
-                raise _failure(number, part)
+                failure = _failure(number, part)
+                if failure.status not in _RACES:
+                    raise not_a_race(failure.status, failure.code, str(failure))
+                raise failure
         return [PartResult(p.status, p.etag) for p in results]
 
     def _post(self, body: bytes, boundary: str) -> tuple[int, str]:
@@ -254,6 +252,19 @@ def parse_response(text: str) -> list[_Part]:
             i += 1
         parts.append(_Part(status, etag, "\n".join(body).strip()))
     return parts
+
+
+# Another writer got there first: the row exists (409), changed (412) or went (404).
+_RACES = frozenset({404, 409, 412})
+
+
+def not_a_race(status: int, code: str, detail: str) -> AppError:
+    """A refusal no retry can fix, as the app's error: a row too large is a 413 (never a
+    lost race, retried until "too many concurrent changes"); anything else a 503."""
+    if status == 413 or code in SIZE_ERRORS:
+        return PayloadTooLarge("This is more than storage can hold in one request.")
+    log.error("storage refused a transaction: %s %s %s", status, code, detail[:300])
+    return StorageUnavailable("Storage is busy or failing; try again shortly.")
 
 
 def _failure(number: int, part: _Part) -> TransactionFailed:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.adapters.tables import keys
+from shared.adapters.tables.json_props import dump, dump_parts, load_parts
 from shared.app.ports import OutboxRow
 from shared.domain.microsoft365 import Microsoft365Connection
 from shared.domain.models import (
@@ -28,11 +29,6 @@ from shared.domain.models import (
 from shared.domain.notices import Notice
 
 Entity = dict[str, Any]
-
-
-def dump(value: Any) -> str:
-    """Compact JSON, as every JSON property is stored."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -100,7 +96,7 @@ def product_entity(tenant: str, product: Product) -> Entity:
         "RowKey": keys.product_key(product.id),
         "Name": product.name,
         "SelfService": product.self_service_purchase,
-        "Plans": dump([{"id": p.id, "name": p.name} for p in product.service_plans]),
+        **dump_parts("Plans", [{"id": p.id, "name": p.name} for p in product.service_plans]),
         "Total": product.total_licenses,
         "Assigned": product.assigned_licenses,
         "UpdatedAt": product.updated_at,
@@ -128,7 +124,7 @@ def product_from(entity: Entity) -> Product:
         name=entity["Name"],
         self_service_purchase=entity["SelfService"],
         service_plans=[
-            ServicePlan(id=p["id"], name=p["name"]) for p in json.loads(entity["Plans"])
+            ServicePlan(id=p["id"], name=p["name"]) for p in load_parts(entity, "Plans")
         ],
         total_licenses=int(entity["Total"]),
         assigned_licenses=int(entity["Assigned"]),
@@ -254,8 +250,8 @@ def request_rows(tenant: str, request: LicenseRequest) -> tuple[Entity, Entity]:
     row = {
         "PartitionKey": tenant,
         "RowKey": keys.request_key(request.id),
-        "Data": dump(data),
-        "Users": dump([_user(u) for u in request.users]),
+        **dump_parts("Data", data),
+        **dump_parts("Users", [_user(u) for u in request.users]),
         "Status": request.status,
         "RequesterId": request.requester.id,
         "ProductId": request.product_id,
@@ -265,7 +261,7 @@ def request_rows(tenant: str, request: LicenseRequest) -> tuple[Entity, Entity]:
 
 def request_from(entity: Entity) -> LicenseRequest:
     """The request a request row (or a "my requests" copy) holds."""
-    data = json.loads(entity["Data"])
+    data = load_parts(entity, "Data")
     decision, fulfilment = data.get("decision"), data.get("fulfilment")
     # One validation of the whole tree (a request is read on every call that shows one);
     # people and users are stored under their field names, so they pass as they are.
@@ -275,7 +271,7 @@ def request_from(entity: Entity) -> LicenseRequest:
             "product_id": data["productId"],
             "product_name": data["productName"],
             "requester": data["requester"],
-            "users": [_user_fields(u) for u in json.loads(entity["Users"])],
+            "users": [_user_fields(u) for u in load_parts(entity, "Users")],
             "justification": data.get("justification"),
             "status": data["status"],
             "created_at": data["createdAt"],
@@ -353,7 +349,7 @@ def outbox_entity(tenant: str, notice: Notice) -> Entity:
     return {
         "PartitionKey": tenant,
         "RowKey": notice.id,
-        "Payload": dump(notice.payload),
+        **dump_parts("Payload", notice.payload),
         "CreatedAt": notice.created_at,
         "Attempts": 0,
     }
@@ -363,7 +359,7 @@ def outbox_from(entity: Entity) -> OutboxRow:
     """An outbox row and how far its delivery got."""
     return OutboxRow(
         key=entity["RowKey"],
-        payload=json.loads(entity["Payload"]),
+        payload=load_parts(entity, "Payload"),
         created_at=entity["CreatedAt"],
         attempts=int(entity.get("Attempts") or 0),
         sent=tuple(json.loads(entity.get("Sent") or "[]")),

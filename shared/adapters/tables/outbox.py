@@ -7,7 +7,7 @@ from datetime import datetime
 
 from azure.data.tables import UpdateMode
 
-from shared.adapters.tables import codec
+from shared.adapters.tables import codec, json_props
 from shared.adapters.tables.base import TableBase
 from shared.adapters.tables.errors import storage_call
 from shared.app.ports import OutboxRow, Versioned
@@ -41,8 +41,8 @@ class TableOutboxStore(TableBase):
         entity = {
             "PartitionKey": tenant,
             "RowKey": key,
-            "Sent": codec.dump(list(sent)),
-            "Failed": codec.dump(list(failed)),
+            "Sent": json_props.dump(list(sent)),
+            "Failed": json_props.dump(list(failed)),
             "Attempts": attempts,
         }
         self._table.update_entity(entity, mode=UpdateMode.MERGE)
