@@ -37,6 +37,11 @@ def service() -> LicenseService:
     return bootstrap.container().service
 
 
+def check_ready() -> None:
+    """The app can serve: its parts are built and storage answers (503 otherwise)."""
+    bootstrap.container().store.check_ready()
+
+
 def settings() -> Settings:
     """The validated settings."""
     return bootstrap.container().settings

@@ -96,14 +96,33 @@ class Settings:
 
     @property
     def storage_is_local(self) -> bool:
-        """True when every storage endpoint is on this machine (Azurite)."""
+        """True when every storage endpoint the SDKs would call is on this machine (Azurite).
+
+        The connection string is parsed as the SDKs parse it: `UseDevelopmentStorage=true`
+        counts only on its own, and any service without an explicit loopback endpoint
+        would be reached at `<account>.<service>.core.windows.net`: not local.
+        """
         if self.storage_connection:
-            if "UseDevelopmentStorage=true" in self.storage_connection:
-                return True
-            endpoints = re.findall(r"(?:Table|Queue)Endpoint=([^;]+)", self.storage_connection)
-            return bool(endpoints) and all(_is_local_url(u) for u in endpoints)
+            return connection_is_local(self.storage_connection)
         uris = [u for u in (self.table_service_uri, self.queue_service_uri) if u]
-        return bool(uris) and all(_is_local_url(u) for u in uris)
+        return len(uris) == 2 and all(_is_local_url(u) for u in uris)
+
+
+def connection_is_local(connection: str) -> bool:
+    """Whether every endpoint of a storage connection string is a loopback address."""
+    settings: dict[str, str] = {}
+    for part in connection.rstrip(";").split(";"):
+        key, sep, value = part.partition("=")
+        key = key.upper()  # as the SDKs read keys: no trimming, any case
+        if not sep or key in settings:
+            return False  # malformed, or said twice (the SDKs keep the last): not ours
+        settings[key] = value
+    if "USEDEVELOPMENTSTORAGE" in settings:
+        return settings == {"USEDEVELOPMENTSTORAGE": "true"}
+    services = ("TABLEENDPOINT", "QUEUEENDPOINT")
+    endpoints = [settings.get(s) for s in services]
+    endpoints += [v for k, v in settings.items() if k.endswith("ENDPOINT") and k not in services]
+    return all(url is not None and _is_local_url(url) for url in endpoints)
 
 
 def _is_local_url(url: str) -> bool:

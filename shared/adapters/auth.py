@@ -15,6 +15,7 @@ broken key endpoint, which is `AuthUnavailable` (503). Error details never echo 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 import time
@@ -31,6 +32,8 @@ from shared.config import Settings
 from shared.domain.errors import AuthUnavailable, Unauthorized
 from shared.domain.identity import GLOBAL_ADMIN_ROLE_ID, Principal
 from shared.domain.text import one_line
+
+log = logging.getLogger(__name__)
 
 DEV_ISSUER = "license-requests-dev"
 DEV_AUDIENCE = "license-requests-dev"
@@ -298,18 +301,14 @@ class EntraTokenVerifier:
         except (jwt.PyJWKClientError, jwt.PyJWKSetError, ValueError, OSError) as exc:
             # Connection errors, HTTP errors, non-JSON or key-less responses: not the
             # caller's fault, so 503 and let them retry.
-            raise AuthUnavailable(
-                f"Token signing keys are unavailable: {type(exc).__name__}"
-            ) from exc
+            raise _keys_unavailable(exc) from exc
         jwk = self._jwks.match_kid(keys, kid)
         if jwk is None:
             # Possibly a freshly rotated key: let the client refresh (rate-limited) once.
             try:
                 jwk = self._jwks.get_signing_key(kid)
             except (jwt.PyJWKClientConnectionError, jwt.PyJWKSetError, ValueError, OSError) as exc:
-                raise AuthUnavailable(
-                    f"Token signing keys are unavailable: {type(exc).__name__}"
-                ) from exc
+                raise _keys_unavailable(exc) from exc
             except jwt.PyJWKClientError:
                 # Key set fetched fine but still has no such kid.
                 raise unauthorized("Token is signed with an unknown key") from None
@@ -367,3 +366,10 @@ def build_verifier(settings: Settings) -> TokenVerifier:
             settings.auth_allowed_tenants,
         )
     raise ValueError(f"Unknown AUTH_MODE {settings.auth_mode!r}")  # pragma: no cover
+
+
+def _keys_unavailable(exc: Exception) -> AuthUnavailable:
+    """The 503 for a key endpoint that failed: the cause is logged, never shown to the
+    caller (it names libraries and hosts)."""
+    log.warning("token signing keys unavailable: %s: %s", type(exc).__name__, exc)
+    return AuthUnavailable("Token signing keys are unavailable; try again shortly.")

@@ -40,5 +40,18 @@ def test_with_storage_down_every_call_answers_503_and_health_stays_ok(
             assert response.json()["code"] == "storage_unavailable"
             assert int(response.headers["Retry-After"]) > 0
         assert requests.get(base + "/api/health", timeout=5).json() == {"status": "ok"}
+        # Readiness checks storage: not ready while it is down.
+        not_ready = requests.get(base + "/api/health?ready=1", timeout=30)
+        assert not_ready.status_code == 503
+        assert not_ready.headers["Content-Type"].startswith("application/problem+json")
+        assert not_ready.json()["code"] == "storage_unavailable"
+        assert int(not_ready.headers["Retry-After"]) > 0
     finally:
         stop_process(proc)
+
+
+def test_readiness_answers_ready_when_storage_answers(base_url: str) -> None:
+    assert requests.get(base_url + "/api/health?ready=1", timeout=10).json() == {"status": "ready"}
+    assert requests.get(base_url + "/api/health?ready=0", timeout=10).json() == {"status": "ok"}
+    bad = requests.get(base_url + "/api/health?ready=maybe", timeout=10)
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_request"

@@ -89,6 +89,10 @@ class TableBase:
         )
         return cast(Iterator[Entity], iter(rows))
 
+    def probe(self) -> None:
+        """One point read of a row that need not exist: raises when storage cannot answer."""
+        self._get("~ready", "~ready")
+
     def _get(self, tenant: str, row_key: str) -> Entity | None:
         if self._wire is not None:
             return self._wire.get(tenant, row_key)

@@ -38,6 +38,11 @@ class TableStore:
         self.purge = TablePurgeStore(table, self.tenants, wire=wire)
 
     @storage_call
+    def check_ready(self) -> None:
+        """Storage answers a read (StorageUnavailable, a 503, when it does not)."""
+        self.requests.probe()
+
+    @storage_call
     def ensure_tables(self) -> None:
         """Create the tables if missing (once per process, not per call)."""
         for client in (self.table, self.tenants.table):
