@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from shared.app.context import UseCaseContext
 from shared.domain import rules
 from shared.domain.errors import InvalidRequest
+from shared.domain.fields import is_valid_id
 from shared.domain.identity import Principal
 from shared.domain.microsoft365 import updated_microsoft365_product
-from shared.domain.models import Product, ProductPut, is_valid_id
+from shared.domain.models import Product, ProductPut
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,7 @@ def resolved_users(
                 update={
                     "name": user.name or person.display_name,
                     "directory_id": person.id,
+                    "language": person.preferred_language,
                     "outcome": "alreadyLicensed" if holds else "pending",
                 }
             )

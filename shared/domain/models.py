@@ -5,14 +5,10 @@ Inputs forbid unknown fields; everything is camelCase on the wire.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Generic, Literal, TypeVar
-from urllib.parse import urlparse
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,17 +21,24 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from shared.domain.text import free_text_error, single_line_error
+from shared.domain.fields import (
+    GUID_PATTERN,
+    ID_PATTERN,
+    Email,
+    EntityId,
+    HttpUrl,
+    Message,
+    Text200,
+)
 
 T = TypeVar("T")
-
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-_ID_RE = re.compile(ID_PATTERN)
 
 RequestStatus = Literal["pending", "approved", "denied"]
 UserOutcome = Literal["pending", "assigned", "alreadyLicensed", "notAssigned", "failed"]
 ListView = Literal["pending", "completed", "all"]
 ProductSource = Literal["manual", "microsoft365"]
+# The languages emails are written in (shared/app/email_templates/<language>.toml).
+EmailLanguage = Literal["en", "ko"]
 FulfilmentStatus = Literal["pending", "done", "partial", "failed"]
 # Why a licence could not be assigned in Microsoft 365 (X11).
 FailureCode = Literal[
@@ -47,59 +50,6 @@ FailureCode = Literal[
     "account_disabled",
     "graph_error",
 ]
-GUID_PATTERN = r"^[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$"
-
-
-def is_valid_id(value: str) -> bool:
-    """Product and plan ids are short, storage-key safe strings."""
-    return bool(_ID_RE.fullmatch(value))
-
-
-def _single_line(value: str) -> str:
-    if error := single_line_error(value):
-        raise ValueError(error)
-    return value
-
-
-def _free_text(value: str) -> str:
-    if error := free_text_error(value):
-        raise ValueError(error)
-    return value
-
-
-def _normalise_email(value: str) -> str:
-    _single_line(value)
-    try:
-        # Deliverability needs DNS, which an API must not depend on.
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(f"not a valid email address: {exc}") from exc
-
-
-def _absolute_http_url(value: str) -> str:
-    parsed = urlparse(value)
-    if (
-        parsed.scheme not in ("http", "https")
-        or not parsed.netloc
-        or any(c.isspace() for c in value)
-    ):
-        raise ValueError("must be an absolute http or https URL")
-    return value
-
-
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_normalise_email)]
-EntityId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Text200 = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_single_line),
-]
-Message = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-    AfterValidator(_free_text),
-]
-HttpUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_absolute_http_url)]
 
 
 class WireModel(BaseModel):
@@ -233,6 +183,8 @@ class RequestProcessPut(InputModel):
     message: Message | None = None
     documentation_url: HttpUrl | None = None
     notify_admins: Annotated[list[Email], Field(max_length=20)] | None = None
+    # Omitted keeps the current language; null falls back to the deployment's.
+    email_language: EmailLanguage | None = None
 
     @field_validator("notify_admins")
     @classmethod
@@ -249,11 +201,15 @@ class RequestProcess(WireModel):
     updated_at: datetime | None = None
     updated_by: Person | None = None
     notify_admins: list[str] = []
+    # The language of the tenant's emails to people the directory gives none for.
+    email_language: EmailLanguage | None = None
 
     def to_view(self, *, admin: bool) -> dict[str, object]:
-        """Only admins see whom new requests are announced to."""
+        """Only admins see whom new requests are announced to, and in which language."""
         return self.model_dump(
-            mode="json", by_alias=True, exclude=None if admin else {"notify_admins"}
+            mode="json",
+            by_alias=True,
+            exclude=None if admin else {"notify_admins", "email_language"},
         )
 
 
@@ -307,6 +263,8 @@ class RequestUser(WireModel):
     failure: Failure | None = None
     # The user's object id in the tenant's directory (Microsoft 365), internal.
     directory_id: str | None = Field(default=None, exclude=True)
+    # The directory's preferredLanguage for the user (e.g. "ko-KR"): their emails' language.
+    language: str | None = Field(default=None, exclude=True)
 
     @model_serializer(mode="wrap")
     def _without_empty_failure(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:

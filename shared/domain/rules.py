@@ -154,6 +154,11 @@ def updated_request_process(
         notify_admins=(
             current.notify_admins if change.notify_admins is None else change.notify_admins
         ),
+        email_language=(
+            change.email_language
+            if "email_language" in change.model_fields_set
+            else current.email_language
+        ),
     )
 
 

@@ -59,6 +59,8 @@ def _user(user: RequestUser) -> dict[str, Any]:
         data["failure"] = {"code": user.failure.code, "message": user.failure.message}
     if user.directory_id:
         data["directoryId"] = user.directory_id
+    if user.language:
+        data["language"] = user.language
     return data
 
 
@@ -69,6 +71,7 @@ def _user_fields(data: dict[str, Any]) -> dict[str, Any]:
         "outcome": data["outcome"],
         "failure": data.get("failure"),
         "directory_id": data.get("directoryId"),
+        "language": data.get("language"),
     }
 
 
@@ -178,6 +181,8 @@ def process_entity(tenant: str, process: RequestProcess) -> Entity:
         "updatedBy": _person(process.updated_by),
         "notifyAdmins": list(process.notify_admins),
     }
+    if process.email_language:
+        data["emailLanguage"] = process.email_language
     return {"PartitionKey": tenant, "RowKey": keys.PROCESS_KEY, "Data": dump(data)}
 
 
@@ -191,6 +196,7 @@ def process_from(entity: Entity) -> RequestProcess:
         updated_at=data.get("updatedAt"),
         updated_by=_person_from(data.get("updatedBy")),
         notify_admins=data.get("notifyAdmins") or [],
+        email_language=data.get("emailLanguage"),
     )
 
 
