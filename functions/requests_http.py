@@ -64,7 +64,7 @@ def deny_request(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="me/requests", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @endpoint
 def my_requests(req: func.HttpRequest) -> func.HttpResponse:
-    """The caller's own requests with outcomes."""
+    """The requests the caller submitted or is named in, with their own outcome (X4, X12)."""
     who = principal(req)
     page = _deps.service().my_requests(who, page_query(req))
     return json_response(

@@ -154,6 +154,12 @@ class RequestStore(Protocol):
 
         Returns the etag of the notice's outbox row (None without a notice)."""
 
+    def merge_request(
+        self, tenant: str, before: Versioned[LicenseRequest], after: LicenseRequest
+    ) -> None:
+        """X3: replace the pending request at `before.etag` with `after` (more users, a
+        longer justification); StaleRequest when it moved (decided, merged meanwhile)."""
+
     def get_request(self, tenant: str, request_id: str) -> Versioned[LicenseRequest] | None: ...
 
     def load_decision_context(self, tenant: str, request_id: str) -> DecisionContext: ...
@@ -181,11 +187,14 @@ class RequestStore(Protocol):
         self,
         tenant: str,
         user_id: str,
+        email: str,
         *,
         created_after: datetime,
         limit: int,
         after_key: str | None,
-    ) -> Page[LicenseRequest]: ...
+    ) -> Page[LicenseRequest]:
+        """Requests the user submitted or is named in (by object id or address), newest
+        first (X4, X12)."""
 
     def register_tenant(self, tenant: str) -> None:
         """Remember that the tenant exists (the retention sweep visits known tenants)."""

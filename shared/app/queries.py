@@ -1,4 +1,4 @@
-"""Reading requests: the admins' list (R3, R6), one request, my requests (X4)."""
+"""Reading requests: the admins' list (R3, R6), one request, my requests (X4, X12)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from shared.domain.models import (
     RequestProcess,
     RequestSummary,
 )
+from shared.domain.named import MyRequest, my_request
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,9 @@ class RequestList:
 
 @dataclass(frozen=True)
 class MyRequests:
-    """One page of the caller's own requests (X4)."""
+    """One page of the requests the caller submitted or is named in (X4, X12)."""
 
-    items: list[LicenseRequest]
+    items: list[MyRequest]
     next_cursor: str | None
 
 
@@ -97,14 +98,22 @@ class RequestQueries:
         return found.value
 
     def my_requests(self, who: Principal, query: PageQuery) -> MyRequests:
-        """X4: the caller's own requests with their outcomes, newest first."""
+        """X4, X12: the requests the caller submitted or is named in, newest first, each
+        with the caller's role and own outcome and what was really assigned."""
         ctx = self._ctx
-        scope = f"{who.tenant_id}|mine|{who.user_id}"
+        scope = f"{who.tenant_id}|mine|{who.user_id}|{who.email.lower()}"
+        # The catalogue names what an approval assigned: read beside the requests.
+        catalogue = ctx.meanwhile(lambda: ctx.store.get_catalogue(who.tenant_id))
         page = ctx.store.list_user_requests(
             who.tenant_id,
             who.user_id,
+            who.email,
             created_after=ctx.cutoff(),
             limit=query.limit,
             after_key=self._cursors.decode(scope, query.cursor),
         )
-        return MyRequests(page.items, self._cursors.encode(scope, page.next_key))
+        products = {i: p.value for i, p in catalogue().items()}
+        items = [my_request(r, who, products) for r in page.items if ctx.visible(r)]
+        return MyRequests(
+            [i for i in items if i is not None], self._cursors.encode(scope, page.next_key)
+        )

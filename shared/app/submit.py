@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared.app.context import UseCaseContext
 from shared.app.directory import Directory
-from shared.app.ports import NewRequestWrite
+from shared.app.ports import NewRequestWrite, SubmitContext, Versioned
 from shared.domain import rules
 from shared.domain.errors import (
     OwnRequestProcess,
@@ -18,12 +20,14 @@ from shared.domain.identity import Principal
 from shared.domain.ids import new_request_id
 from shared.domain.microsoft365 import resolved_users
 from shared.domain.models import LicenseRequest, Product, RequestCreate, RequestUser
+from shared.domain.named import merged
 from shared.domain.notices import submitted_notice
 
 
 @dataclass(frozen=True)
 class SubmitResult:
-    """The request, and whether this call created it (201) or found it pending (200, X3)."""
+    """The request, and whether this call created it (201) or found it pending and added
+    to it (200, X3)."""
 
     request: LicenseRequest
     created: bool
@@ -37,10 +41,22 @@ class Submit:
         self._directory = directory
 
     def __call__(self, who: Principal, body: RequestCreate) -> SubmitResult:
-        """A new pending request, or the caller's pending one for the product."""
+        """A new pending request, or the caller's pending one for the product with the new
+        users and justification added (X3)."""
         ctx, tenant = self._ctx, who.tenant_id
-        # The directory is asked once, whatever races the attempts lose.
-        resolved: dict[str, list[RequestUser]] = {}
+        # The directory is asked once per set of users, whatever races the attempts lose.
+        resolved: dict[tuple[str, ...], list[RequestUser]] = {}
+
+        def in_directory(
+            found: SubmitContext, product: Product, users: list[RequestUser]
+        ) -> list[RequestUser]:
+            if not (found.connection and found.connection.connected and self._directory):
+                return users
+            asked = (product.id, *(u.email.lower() for u in users))
+            if asked not in resolved:
+                resolved[asked] = self._in_directory(who, users, product)
+            return resolved[asked]
+
         # Beside the first read, once a day per tenant: the retention sweep's index.
         indexed = ctx.meanwhile(lambda: ctx.store.note_requests_on(tenant, ctx.now().date()))
 
@@ -62,15 +78,14 @@ class Submit:
             if found.pending_id is not None:
                 existing = ctx.store.get_request(tenant, found.pending_id)
                 if existing and existing.value.status == "pending" and ctx.visible(existing.value):
-                    return SubmitResult(existing.value, created=False)
+                    check = functools.partial(in_directory, found, product)
+                    return self._merge(tenant, existing, body, check)
             now = ctx.now()
             request = rules.new_request(
                 new_request_id(now), body, product, rules.person(who), now, ctx.retention
             )
-            if found.connection and found.connection.connected and self._directory:
-                if product.id not in resolved:
-                    resolved[product.id] = self._in_directory(who, request, product)
-                request = request.model_copy(update={"users": resolved[product.id]})
+            users = in_directory(found, product, request.users)
+            request = request.model_copy(update={"users": users})
             recipients = found.process.notify_admins
             notice = submitted_notice(request, recipients) if recipients else None
             if notice:
@@ -86,19 +101,40 @@ class Submit:
 
         return ctx.retry(attempt)
 
+    def _merge(
+        self,
+        tenant: str,
+        existing: Versioned[LicenseRequest],
+        body: RequestCreate,
+        in_directory: Callable[[list[RequestUser]], list[RequestUser]],
+    ) -> SubmitResult:
+        """X3: add what the caller typed to their pending request; nothing is dropped."""
+        before = existing.value
+        after = merged(before, body)
+        if after is None:
+            return SubmitResult(before, created=False)
+        # Only the users added now are looked up (the requester first, as for a new one).
+        added = after.users[len(before.users) :]
+        if added:
+            checked = in_directory([before.users[0], *added])[1:]
+            after = after.model_copy(update={"users": [*before.users, *checked]})
+        self._ctx.store.merge_request(tenant, existing, after)
+        return SubmitResult(after, created=False)
+
     def _in_directory(
-        self, who: Principal, request: LicenseRequest, product: Product
+        self, who: Principal, users: list[RequestUser], product: Product
     ) -> list[RequestUser]:
-        """X11: everyone named must be a person of the tenant's directory."""
+        """X11: everyone named must be a person of the tenant's directory (`users` start
+        with the requester)."""
         assert self._directory is not None
-        others = [u.email for u in request.users[1:]]
+        others = [u.email for u in users[1:]]
         # The requester by the token's object id, the others by address: one lookup.
         found = self._directory.users_by_address(who.tenant_id, [who.user_id, *others])
-        found[request.users[0].email.lower()] = found.get(who.user_id.lower())
-        users, unknown = resolved_users(request.users, found, product)
+        found[users[0].email.lower()] = found.get(who.user_id.lower())
+        resolved, unknown = resolved_users(users, found, product)
         if unknown:
             raise UnknownUser(
                 "Not an active account of your organisation: " + ", ".join(unknown) + ".",
                 users=unknown,
             )
-        return users
+        return resolved

@@ -34,6 +34,7 @@ from shared.domain.models import (
     RequestProcessPut,
     RequestUser,
 )
+from shared.domain.named import role_of
 
 
 def person(principal: Principal) -> Person:
@@ -48,8 +49,9 @@ def require_admin(principal: Principal) -> None:
 
 
 def can_read_request(principal: Principal, request: LicenseRequest) -> bool:
-    """Admins read every request of their tenant; a user reads their own (X4)."""
-    return principal.is_global_admin or request.requester.id == principal.user_id
+    """Admins read every request of their tenant; a user reads the ones naming them (X4,
+    X12)."""
+    return principal.is_global_admin or role_of(request, principal) is not None
 
 
 # ---- retention (R4, X8) ------------------------------------------------------------------

@@ -95,9 +95,9 @@ def test_the_sweep_deletes_exactly_the_expired_rows_across_tenants(scene: Scene)
     new_a = scene.submit(user_a, 3)
     new_b = scene.submit(user_b, 2)
     before_a = scene.rows(admin_a.tenant_id)
-    assert len(_kinds(before_a, old_a_pending)) == 4  # R, L, M, O(submitted)
+    assert len(_kinds(before_a, old_a_pending)) == 5  # R, L, M, N (alex), O(submitted)
     assert "D|visio|u1" in before_a  # the "pending for this user and product" marker
-    assert len(_kinds(before_a, old_a_approved)) == 4  # R, M, O(submitted), O(decision)
+    assert len(_kinds(before_a, old_a_approved)) == 5  # R, M, N, O(submitted), O(decision)
 
     scene.clock.advance(timedelta(days=20))  # the old ones are now exactly 30 days old
     removed = scene.app.retention().run()
@@ -108,7 +108,7 @@ def test_the_sweep_deletes_exactly_the_expired_rows_across_tenants(scene: Scene)
         assert _kinds(after_a, gone) == []
     assert _kinds(after_b, old_b) == []
     assert "D|visio|u1" not in after_a and "D|visio|u3" in after_a
-    assert len(_kinds(after_a, new_a)) == 4 and len(_kinds(after_b, new_b)) == 3
+    assert len(_kinds(after_a, new_a)) == 5 and len(_kinds(after_b, new_b)) == 4
     # licences granted by an expired approval stay granted
     assert [k for k in after_a if k.startswith("A|")] == [
         "A|visio|alex@contoso.com",

@@ -172,6 +172,15 @@ class FakeRequestStore:
         t.requests[request.id] = Versioned(request, _etag())
         return self._add_notice(t, write.notice)
 
+    def merge_request(
+        self, tenant: str, before: Versioned[LicenseRequest], after: LicenseRequest
+    ) -> None:
+        t = self.tenant(tenant)
+        self._lose_a_race()
+        if t.requests[after.id].etag != before.etag:
+            raise StaleRequest(after.id)
+        t.requests[after.id] = Versioned(after, _etag())
+
     # -- reads ----------------------------------------------------------------------------
 
     def get_request(self, tenant: str, request_id: str) -> Versioned[LicenseRequest] | None:
@@ -209,16 +218,20 @@ class FakeRequestStore:
         self,
         tenant: str,
         user_id: str,
+        email: str,
         *,
         created_after: datetime,
         limit: int,
         after_key: str | None,
     ) -> Page[LicenseRequest]:
-        rows = [
-            r
-            for r in self._newest_first(tenant, created_after, after_key)
-            if r.requester.id == user_id
-        ]
+        def names(r: LicenseRequest) -> bool:
+            return r.requester.id == user_id or any(
+                (u.directory_id or "").lower() == user_id.lower()
+                or u.email.lower() == email.lower()
+                for u in r.users[1:]
+            )
+
+        rows = [r for r in self._newest_first(tenant, created_after, after_key) if names(r)]
         return Page[LicenseRequest](
             items=rows[:limit], next_key=rows[limit - 1].id if len(rows) > limit else None
         )

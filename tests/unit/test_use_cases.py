@@ -214,7 +214,7 @@ def test_requests_vanish_at_exactly_their_retention(world: World, age: int, visi
     world.clock.advance(timedelta(days=age))
     mine = world.service.my_requests(MEGAN, PageQuery(limit=10)).items
     listed = world.service.list_requests(ADMIN, ListQuery(limit=10, view="all")).items
-    assert ([r.id for r in mine] == [request_id]) is visible
+    assert ([r.request.id for r in mine] == [request_id]) is visible
     assert ([r.id for r in listed] == [request_id]) is visible
     if not visible:
         with pytest.raises(NotFound):

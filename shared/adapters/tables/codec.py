@@ -262,7 +262,22 @@ def request_rows(tenant: str, request: LicenseRequest) -> tuple[Entity, Entity]:
         "RequesterId": request.requester.id,
         "ProductId": request.product_id,
     }
+    named = named_persons(request)
+    if named:
+        # Which N| pointers the request has: the retention sweep deletes them with it.
+        row["Named"] = dump(named)
     return row, {**row, "RowKey": keys.mine_key(request.requester.id, request.id)}
+
+
+def named_persons(request: LicenseRequest) -> list[str]:
+    """The index keys of the users the requester added (each once)."""
+    found = (keys.person(u.directory_id, u.email) for u in request.users[1:])
+    return list(dict.fromkeys(found))
+
+
+def named_entity(tenant: str, who: str, request_id: str) -> Entity:
+    """A pointer from a person to a request that names them."""
+    return {"PartitionKey": tenant, "RowKey": keys.named_key(who, request_id)}
 
 
 def request_from(entity: Entity) -> LicenseRequest:

@@ -10,6 +10,9 @@ entity-group transaction. The prefix names the row's kind:
     L|pending|{requestId}         list row of a pending request (summary copy), removed on
                                   decision: the pending view never reads decided history
     M|{requesterId}|{requestId}   "my requests" row               (full copy)
+    N|{person}|{requestId}        a user named by someone else's request (X12): a pointer;
+                                  person is the directory object id, else a digest of
+                                  the address (short, and no address in a key)
     D|{productId}|{requesterId}   marker: this user has a pending request for this product
     A|{productId}|{email}         licence assignment (kept after the request expires)
     O|{requestId}|{kind}[|round]  outbox row: a notice to deliver; its key is the notice id
@@ -20,6 +23,8 @@ is an upper RowKey bound on every range: lists never read expired rows.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import quote
 
@@ -32,6 +37,7 @@ PRODUCT = "P"
 REQUEST = "R"
 PENDING = "L|pending"
 MINE = "M"
+NAMED = "N"
 MARKER = "D"
 ASSIGNMENT = "A"
 OUTBOX = "O"
@@ -65,6 +71,33 @@ def mine_key(requester_id: str, request_id: str) -> str:
 def mine_prefix(requester_id: str) -> str:
     """Where a requester's copies start."""
     return f"{MINE}|{requester_id}|"
+
+
+def person(directory_id: str | None, email: str) -> str:
+    """How the named index knows a person: the directory's object id, else the address."""
+    if directory_id:
+        return directory_id.lower()
+    return "e" + hashlib.sha256(email.lower().encode()).hexdigest()[:32]
+
+
+def persons_of(user_id: str, email: str) -> list[str]:
+    """The index keys a signed-in person may be named under (token `oid`, address)."""
+    return [person(user_id, email), person(None, email)]
+
+
+def named_key(who: str, request_id: str) -> str:
+    """The pointer saying `who` is named in the request."""
+    return f"{NAMED}|{who}|{request_id}"
+
+
+def named_prefix(who: str) -> str:
+    """Where the requests naming `who` start."""
+    return f"{NAMED}|{who}|"
+
+
+def named_keys(persons: Iterable[str], request_id: str) -> list[str]:
+    """The pointers of a request naming these persons."""
+    return [named_key(p, request_id) for p in persons]
 
 
 def marker_key(product_id: str, requester_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from shared.adapters.tables import keys
@@ -35,7 +36,8 @@ class TablePurgeStore(TableBase):
         page_size: int = 1000,
         max_pages: int | None = None,
     ) -> int:
-        """Delete requests created at or before `created_up_to`, with their index and outbox rows.
+        """Delete requests created at or before `created_up_to`, with their index, pointer
+        (N|) and outbox rows.
 
         Reads only expired rows: request ids begin with the inverted creation time, so the
         expired ones are the key range from the cutoff's time key to the end of `R|`. Each
@@ -55,7 +57,7 @@ class TablePurgeStore(TableBase):
                 high,
                 page_size,
                 inclusive_low=True,
-                select=["RowKey", "Status", "ProductId", "RequesterId"],
+                select=["RowKey", "Status", "ProductId", "RequesterId", "Named"],
             )
             if not rows:
                 break
@@ -70,6 +72,7 @@ class TablePurgeStore(TableBase):
                     if markers.get(marker) == request_id:
                         row_keys.append(marker)
                 row_keys += sorted(k for k in outbox if keys.is_outbox_key_of(k, request_id))
+                row_keys += keys.named_keys(json.loads(row.get("Named") or "[]"), request_id)
                 # Last: the request row is what the next run looks for.
                 row_keys.append(keys.request_key(request_id))
                 groups.append(row_keys)

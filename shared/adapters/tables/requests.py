@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 from azure.data.tables import UpdateMode
 
@@ -116,6 +117,7 @@ class TableRequestStore(Microsoft365Rows):
             if write.replace_marker_etag is None
             else ("update", marker, {**_REPLACE, **if_match(write.replace_marker_etag)}),
         ]
+        ops += [("create", codec.named_entity(tenant, p, req.id)) for p in codec.named_persons(req)]
         if write.notice:
             ops.append(("create", codec.outbox_entity(tenant, write.notice)))
         try:
@@ -125,6 +127,27 @@ class TableRequestStore(Microsoft365Rows):
                 raise PendingExists(str(exc)) from exc
             raise
         return etag if write.notice else None
+
+    @storage_call
+    def merge_request(
+        self, tenant: str, before: Versioned[LicenseRequest], after: LicenseRequest
+    ) -> None:
+        request_row, mine_row = codec.request_rows(tenant, after)
+        known = set(codec.named_persons(before.value))
+        ops: list[Operation] = [
+            ("update", request_row, {**_REPLACE, **if_match(before.etag)}),
+            ("update", mine_row, _REPLACE),
+            ("update", codec.pending_entity(tenant, after), _REPLACE),
+        ]
+        ops += [
+            ("create", codec.named_entity(tenant, p, after.id))
+            for p in codec.named_persons(after)
+            if p not in known
+        ]
+        try:
+            self._submit(ops)
+        except TransactionFailed as exc:
+            raise StaleRequest(str(exc)) from exc
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -170,15 +193,38 @@ class TableRequestStore(Microsoft365Rows):
         self,
         tenant: str,
         user_id: str,
+        email: str,
         *,
         created_after: datetime,
         limit: int,
         after_key: str | None,
     ) -> Page[LicenseRequest]:
-        rows, next_key = self._page(
+        """The caller's own requests (full copies) and those naming them (pointers to read),
+        newest first: three ranges side by side, then the named requests' point reads."""
+        prefixes = [keys.named_prefix(p) for p in keys.persons_of(user_id, email)]
+        named_pages = [
+            self.meanwhile(partial(self._page, tenant, p, created_after, limit, after_key))
+            for p in prefixes
+        ]
+        mine, mine_next = self._page(
             tenant, keys.mine_prefix(user_id), created_after, limit, after_key
         )
-        return _RequestPage(items=[codec.request_from(r) for r in rows], next_key=next_key)
+        requests = {r.id: r for r in map(codec.request_from, mine)}
+        more = mine_next is not None
+        named: set[str] = set()
+        for prefix, page in zip(prefixes, named_pages, strict=True):
+            rows, next_key = page()
+            more = more or next_key is not None
+            named.update(str(r["RowKey"])[len(prefix) :] for r in rows)
+        ids = sorted(requests.keys() | named)
+        more = more or len(ids) > limit
+        ids = ids[:limit]
+        wanted = [keys.request_key(i) for i in ids if i not in requests]
+        for row in self._points(tenant, wanted).values():
+            request = codec.request_from(row)
+            requests[request.id] = request
+        items = [requests[i] for i in ids if i in requests]  # a pointer may outlive its request
+        return _RequestPage(items=items, next_key=ids[-1] if more and ids else None)
 
     def _page(
         self,
