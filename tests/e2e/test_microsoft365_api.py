@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.support.api import Tenant
-from tests.support.graph import Graph
+from tests.support.api import Api, Tenant, token
+from tests.support.graph import Graph, user_id
 
 E3 = "m365-enterprisepack"
 E3_SKU = "6fd2c87f-b296-42f0-b197-1e91e994b900"
@@ -149,3 +149,29 @@ def test_setup_status_and_disconnect(m365: Tenant) -> None:
     assert m365.admin.delete("/api/setup/microsoft365").status_code == 200
     assert m365.admin.get("/api/products").json()["items"] == []
     assert m365.admin.post("/api/products/sync").json()["code"] == "not_connected"
+
+
+def test_asking_again_checks_the_added_users_in_the_directory_and_they_see_it(
+    m365: Tenant,
+) -> None:
+    _block(m365, E3)
+    first = m365.user.post("/api/requests", {"productId": E3}).json()
+    refused = m365.user.post(
+        "/api/requests", {"productId": E3, "users": [{"email": "bob@fabrikam.com"}]}
+    )
+    assert refused.status_code == 422 and refused.json()["users"] == ["bob@fabrikam.com"]
+    assert m365.admin.get(f"/api/requests/{first['id']}").json() == first
+    added = m365.user.post(
+        "/api/requests", {"productId": E3, "users": [{"email": "lee@contoso.com"}]}
+    )
+    assert added.status_code == 200, added.text
+    lee_entry = next(u for u in added.json()["users"] if u["email"] == "lee@contoso.com")
+    assert lee_entry["name"] == "Lee Gu"  # the directory's name
+    # Lee signs in with his directory object id: the request names him by it.
+    lee = Api(
+        m365.base,
+        token(m365.id, "lee@contoso.com", user_id=user_id("lee@contoso.com")),
+        m365.session,
+    )
+    [seen] = lee.get("/api/me/requests").json()["items"]
+    assert (seen["id"], seen["role"], seen["myOutcome"]) == (first["id"], "included", "pending")
