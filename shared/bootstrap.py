@@ -292,12 +292,21 @@ class Container:
         if self._worker is None:
             if self.sender is None:
                 self.sender = build_email_sender(self.settings)
+            requests = self.store.requests
+
+            def tenant_language(tenant: str) -> str | None:
+                found = requests.get_request_process(tenant)
+                return found.value.email_language if found else None
+
             self._worker = NotificationWorker(
                 self.store.outbox,
                 self.sender,
-                EmailRenderer(self.settings.email_language),
+                EmailRenderer(
+                    self.settings.email_language, public_base_url=self.settings.public_base_url
+                ),
                 self.clock,
                 self.relay(),
+                tenant_language,
             )
         return self._worker
 

@@ -1,44 +1,35 @@
-"""Turns a notice payload into one email per recipient, from the wording in email_templates/."""
+"""Turns a notice payload into one email per recipient, each in its recipient's language,
+from the wording in email_templates/.
+
+A recipient's language is the one their directory gives (`language` of a user in the
+payload, e.g. "ko-KR"), else the tenant's setting, else the deployment's EMAIL_LANGUAGE.
+Admins (notifyAdmins) have no directory language here: tenant, then deployment. Every
+email links to the request in the console; a request id is never shown as text.
+
+Payloads are read leniently: rows written before a key existed (`language`, `notify`)
+still render, and every value is escaped in the html part.
+"""
 
 from __future__ import annotations
 
 import html
-import tomllib
-from collections.abc import Mapping
-from functools import cache
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from string import Template
 from typing import Any
+from urllib.parse import quote
 
+from shared.app.email_wording import LANGUAGES, TEMPLATES, Wording, supported_language
 from shared.app.ports import OutgoingEmail
+from shared.config import LOCAL_PUBLIC_BASE_URL
 
-TEMPLATES = Path(__file__).with_name("email_templates")
-KINDS = (
-    "approved",
-    "already_licensed",
-    "not_assigned",
-    "denied",
-    "new_request",
-    "not_fulfilled",
-    "fulfilment_failures",
-)
 _TEMPLATE_FOR_OUTCOME = {
     "assigned": "approved",
     "alreadyLicensed": "already_licensed",
     "notAssigned": "not_assigned",
     "failed": "not_fulfilled",
 }
-
-
-@cache
-def load_templates(language: str, directory: Path = TEMPLATES) -> dict[str, dict[str, str]]:
-    """The wording of one language; refuses a file that misses a kind or a part."""
-    data = tomllib.loads((directory / f"{language}.toml").read_text(encoding="utf-8"))
-    for kind in KINDS:
-        for part in ("subject", "text", "html"):
-            if part not in data.get(kind, {}):
-                raise ValueError(f"{language}.toml lacks [{kind}] {part}")
-    return {k: dict(v) for k, v in data.items()}
+# The tenant's email language, asked for only when a recipient's directory gives none.
+TenantLanguage = Callable[[], str | None]
 
 
 def email_key(tenant: str, notice_id: str, recipient: str) -> str:
@@ -46,104 +37,127 @@ def email_key(tenant: str, notice_id: str, recipient: str) -> str:
     return f"{tenant}/{notice_id}/{recipient.lower()}"
 
 
+def request_url(public_base_url: str, request_id: str) -> str:
+    """The request in the console (the id only ever appears inside this link)."""
+    return f"{public_base_url.rstrip('/')}/api/console/#/requests/{quote(request_id, safe='')}"
+
+
+def _who(person: Mapping[str, Any]) -> str:
+    """A person's name, or their address when they have none."""
+    return str(person.get("name") or person.get("email") or "")
+
+
+def _escaped(values: Mapping[str, str]) -> dict[str, str]:
+    return {k: html.escape(v) for k, v in values.items()}
+
+
+class _Languages:
+    """One notice's language choice: the tenant's setting is read once, if ever needed."""
+
+    def __init__(self, deployment: str, tenant: TenantLanguage | None) -> None:
+        self._deployment = deployment
+        self._tenant = tenant
+        self._fallback: str | None = None
+
+    def fallback(self) -> str:
+        """The tenant's language, else the deployment's."""
+        if self._fallback is None:
+            chosen = supported_language(self._tenant()) if self._tenant else None
+            self._fallback = chosen or self._deployment
+        return self._fallback
+
+    def of(self, user: Mapping[str, Any]) -> str:
+        """The user's own language (the directory's), else the fallback."""
+        return supported_language(user.get("language")) or self.fallback()
+
+
 class EmailRenderer:
-    """Renders notices in one language."""
+    """Renders notices; `language` is the deployment's (EMAIL_LANGUAGE), the last fallback."""
 
-    def __init__(self, language: str, directory: Path = TEMPLATES) -> None:
-        self._t = load_templates(language, directory)
-
-    def _fill(
-        self, kind: str, values: Mapping[str, str], html_values: Mapping[str, str]
-    ) -> tuple[str, str, str]:
-        t = self._t[kind]
-        subject = Template(t["subject"]).safe_substitute(values).strip()
-        text = Template(t["text"]).safe_substitute(values).strip() + "\n"
-        page = Template(t["html"]).safe_substitute(html_values).strip()
-        return (
-            subject,
-            text,
-            Template(self._t["layout"]["html"]).safe_substitute(body=page),
-        )
-
-    def _snippet(self, name: str, as_html: bool, **values: str) -> str:
-        suffix = "html" if as_html else "text"
-        return Template(self._t["snippets"][f"{name}_{suffix}"]).safe_substitute(values)
-
-    def _label(self, outcome: str) -> str:
-        return str(self._t["labels"].get(outcome, outcome))
+    def __init__(
+        self,
+        language: str = "en",
+        directory: Path = TEMPLATES,
+        *,
+        public_base_url: str = LOCAL_PUBLIC_BASE_URL,
+    ) -> None:
+        deployment = supported_language(language)
+        if deployment is None:
+            raise ValueError(f"no email templates for language {language!r}")
+        self._deployment = deployment
+        self._base = public_base_url
+        # Every language loaded (and checked) now: a broken file fails the start.
+        self._wordings = {lang: Wording(lang, directory) for lang in LANGUAGES}
 
     def render(
-        self, tenant: str, notice_id: str, payload: Mapping[str, Any]
+        self,
+        tenant: str,
+        notice_id: str,
+        payload: Mapping[str, Any],
+        tenant_language: TenantLanguage | None = None,
     ) -> list[OutgoingEmail]:
         """Every email a notice asks for, in a stable order."""
+        languages = _Languages(self._deployment, tenant_language)
+        url = request_url(self._base, str(payload["requestId"]))
         if payload.get("kind") == "submitted":
-            return self._new_request(tenant, notice_id, payload)
+            return self._new_request(tenant, notice_id, payload, url, languages.fallback())
         if payload.get("kind") == "failures":
-            return self._failures(tenant, notice_id, payload)
-        return self._decision(tenant, notice_id, payload)
+            return self._failures(tenant, notice_id, payload, url, languages.fallback())
+        return self._decision(tenant, notice_id, payload, url, languages)
 
-    @staticmethod
-    def _escaped(values: Mapping[str, str]) -> dict[str, str]:
-        return {k: html.escape(v) for k, v in values.items()}
+    # ---- to the users of a decided request ----------------------------------------------
 
-    def _decision(self, tenant: str, notice_id: str, p: Mapping[str, Any]) -> list[OutgoingEmail]:
-        requester = str(p["requester"]["email"]).lower()
+    def _decision(
+        self, tenant: str, notice_id: str, p: Mapping[str, Any], url: str, languages: _Languages
+    ) -> list[OutgoingEmail]:
+        requester = p.get("requester") or {}
+        requester_email = str(requester.get("email") or "").lower()
         users = list(p["users"])
-        disabled = ", ".join(p.get("disabledServicePlans") or [])
-        message = p.get("message")
-        # What is the same for every recipient, once per format (text, html).
-        shared: dict[bool, dict[str, str]] = {}
-        for as_html in (False, True):
-            esc = html.escape if as_html else str
-            rows = "".join(
-                self._snippet(
-                    "others_row",
-                    as_html,
-                    who=esc(u.get("name") or u["email"]),
-                    outcome=esc(self._label(u["outcome"])),
-                )
-                for u in users
-            )
-            shared[as_html] = {
-                "message": self._snippet("message", as_html, message=esc(message))
-                if message
-                else "",
-                "disabled": self._snippet("disabled", as_html, apps=esc(disabled))
-                if disabled
-                else "",
-                "others": self._snippet("others", as_html, rows=rows) if len(users) > 1 else "",
-            }
-        emails = []
         # After a retried fulfilment only the retried users hear of it.
         notify = {str(e).lower() for e in p["notify"]} if "notify" in p else None
+        shared: dict[tuple[str, bool], dict[str, str]] = {}
+        emails = []
         for user in users:
             email, outcome = str(user["email"]), str(user["outcome"])
             if notify is not None and email.lower() not in notify:
                 continue
+            wording = self._wordings[languages.of(user)]
             kind = (
                 "denied"
                 if p["action"] == "deny"
                 else _TEMPLATE_FOR_OUTCOME.get(outcome, "not_assigned")
             )
+            role = "requester" if email.lower() == requester_email else "included"
             base = {
-                "name": str(user.get("name") or email),
+                "greeting": wording.greeting(user.get("name"), email),
+                "requester": _who(requester),
                 "product": str(p["productName"]),
                 "requested_product": str(p["requestedProductName"]),
-                "decided_by": str(p["decidedBy"]),
-                "request_id": str(p["requestId"]),
-                "reason": self._reason(user),
+                "decided_by": str(p.get("decidedBy") or ""),
+                "reason": self._reason(wording, user),
+                "url": url,
             }
+            for as_html in (False, True):
+                if (wording.language, as_html) not in shared:
+                    shared[(wording.language, as_html)] = self._decision_parts(
+                        wording, p, users, as_html
+                    )
             # Switched-off apps concern only those who got the product; the list of
             # everyone's outcome goes to the requester only.
             dropped = {"disabled"} if kind != "approved" else set()
-            if email.lower() != requester:
+            if role != "requester":
                 dropped.add("others")
             text_parts, html_parts = (
-                {k: ("" if k in dropped else v) for k, v in shared[as_html].items()}
+                {
+                    k: ("" if k in dropped else v)
+                    for k, v in shared[(wording.language, as_html)].items()
+                }
                 for as_html in (False, True)
             )
-            subject, text, page = self._fill(
-                kind, {**base, **text_parts}, {**self._escaped(base), **html_parts}
+            subject, text, page = wording.fill(
+                wording.template(kind, role),
+                {**base, **text_parts},
+                {**_escaped(base), **html_parts},
             )
             emails.append(
                 OutgoingEmail(
@@ -157,33 +171,77 @@ class EmailRenderer:
             )
         return emails
 
-    def _reason(self, user: Mapping[str, Any]) -> str:
-        failure = user.get("failure")
-        return self._label(str(failure["code"])) if isinstance(failure, dict) else ""
-
-    def _failures(self, tenant: str, notice_id: str, p: Mapping[str, Any]) -> list[OutgoingEmail]:
-        users = list(p["users"])
-        requester = p["requester"]
-        plain = {
-            "requester": f"{requester['name']} <{requester['email']}>",
-            "requested_product": str(p["productName"]),
-            "user_count": str(len(users)),
-            "request_id": str(p["requestId"]),
+    @staticmethod
+    def _decision_parts(
+        wording: Wording, p: Mapping[str, Any], users: list[Any], as_html: bool
+    ) -> dict[str, str]:
+        """What is the same for every recipient of one language, in one format."""
+        esc: Callable[[str], str] = html.escape if as_html else str
+        disabled = ", ".join(str(a) for a in p.get("disabledServicePlans") or [])
+        message = p.get("message")
+        decided_by = str(p.get("decidedBy") or "")
+        rows = "".join(
+            wording.snippet(
+                "others_row",
+                as_html,
+                who=esc(_who(u)),
+                outcome=esc(wording.label(str(u["outcome"]))),
+            )
+            for u in users
+        )
+        return {
+            "message": wording.snippet(
+                "message", as_html, message=esc(str(message)), decided_by=esc(decided_by)
+            )
+            if message
+            else "",
+            "disabled": wording.snippet("disabled", as_html, apps=esc(disabled))
+            if disabled
+            else "",
+            "others": wording.snippet("others", as_html, rows=rows) if len(users) > 1 else "",
         }
 
+    @staticmethod
+    def _reason(wording: Wording, user: Mapping[str, Any]) -> str:
+        failure = user.get("failure")
+        return wording.label(str(failure.get("code"))) if isinstance(failure, dict) else ""
+
+    # ---- to the admins listed in notifyAdmins -------------------------------------------
+
+    def _admin_values(
+        self, wording: Wording, p: Mapping[str, Any], url: str
+    ) -> tuple[dict[str, str], list[Any]]:
+        users = list(p["users"])
+        requester = p.get("requester") or {}
+        return {
+            "requester": f"{_who(requester)} <{requester.get('email') or ''}>",
+            "requester_name": _who(requester),
+            "requester_email": str(requester.get("email") or ""),
+            "requested_product": str(p["productName"]),
+            "user_count": wording.count("users", len(users)),
+            "url": url,
+        }, users
+
+    def _failures(
+        self, tenant: str, notice_id: str, p: Mapping[str, Any], url: str, language: str
+    ) -> list[OutgoingEmail]:
+        wording = self._wordings[language]
+        plain, users = self._admin_values(wording, p, url)
+
         def line(u: Mapping[str, Any]) -> tuple[str, str]:
-            who = f"{u.get('name') or u['email']} <{u['email']}>"
-            why = f"{self._reason(u)} ({u['failure']['message']})"
+            who = f"{_who(u)} <{u['email']}>"
+            failure = u.get("failure") or {}
+            why = f"{self._reason(wording, u)} ({failure.get('message') or ''})"
             return who, why
 
         text_users = "".join("  - {}: {}\n".format(*line(u)) for u in users)
         html_users = "".join(
             "<li>{}: {}</li>".format(*(html.escape(part) for part in line(u))) for u in users
         )
-        subject, text, page = self._fill(
-            "fulfilment_failures",
+        subject, text, page = wording.fill(
+            wording.template("fulfilment_failures"),
             {**plain, "users": text_users},
-            {**self._escaped(plain), "users": html_users},
+            {**_escaped(plain), "users": html_users},
         )
         return [
             OutgoingEmail(r, None, subject, text, page, email_key(tenant, notice_id, r))
@@ -191,26 +249,19 @@ class EmailRenderer:
         ]
 
     def _new_request(
-        self, tenant: str, notice_id: str, p: Mapping[str, Any]
+        self, tenant: str, notice_id: str, p: Mapping[str, Any], url: str, language: str
     ) -> list[OutgoingEmail]:
-        users = list(p["users"])
-        requester = p["requester"]
-        plain = {
-            "requester": f"{requester['name']} <{requester['email']}>",
-            "requested_product": str(p["productName"]),
-            "user_count": str(len(users)),
-            "justification": str(p.get("justification") or self._label("none")),
-            "request_id": str(p["requestId"]),
-        }
-        text_users = "".join(f"  - {u.get('name') or u['email']} <{u['email']}>\n" for u in users)
+        wording = self._wordings[language]
+        plain, users = self._admin_values(wording, p, url)
+        plain["justification"] = str(p.get("justification") or wording.label("none"))
+        text_users = "".join(f"  - {_who(u)} <{u['email']}>\n" for u in users)
         html_users = "".join(
-            f"<li>{html.escape(u.get('name') or u['email'])} &lt;{html.escape(u['email'])}&gt;</li>"
-            for u in users
+            f"<li>{html.escape(_who(u))} &lt;{html.escape(str(u['email']))}&gt;</li>" for u in users
         )
-        subject, text, page = self._fill(
-            "new_request",
+        subject, text, page = wording.fill(
+            wording.template("new_request"),
             {**plain, "users": text_users},
-            {**self._escaped(plain), "users": html_users},
+            {**_escaped(plain), "users": html_users},
         )
         return [
             OutgoingEmail(

@@ -3,10 +3,12 @@
 A decision commits its outbox row in the same transaction as itself; the service then
 puts one message on the queue, carrying the row's etag and payload. The worker claims the
 row with one write conditional on that etag (so of two copies of a message only one
-sends), sends one email per recipient, and deletes the row: two table calls per notice.
-Whatever is unusual (a redelivery, a relayed copy, a row that moved) takes the careful
-path: read the row, honour another copy's lease, skip recipients already done. The relay
-re-queues rows no worker ever picked up (the process died between commit and enqueue).
+sends), sends one email per recipient, and deletes the row: two table calls per notice,
+and a read of the tenant's email language when a recipient's directory gives none (at
+most once a minute per tenant). Whatever is unusual (a redelivery, a relayed copy, a row
+that moved) takes the careful path: read the row, honour another copy's lease, skip
+recipients already done. The relay re-queues rows no worker ever picked up (the process
+died between commit and enqueue).
 
 Sent recipients are recorded when delivery stops early (a failure, the lease running
 short) and between rounds of `ROUND` parallel sends, so a retry resends nobody it knows
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,6 +50,10 @@ ROUND = 8
 SEND_BUDGET = timedelta(seconds=45)
 # Messages carry the payload up to this size (the queue takes 64 KiB; base64 adds a third).
 MAX_INLINE_MESSAGE = 32 * 1024
+# How long a tenant's email language, once read, is trusted: settings change rarely, and a
+# burst of notices then reads them once. Tenants remembered at most (then forgotten).
+LANGUAGE_TTL = timedelta(seconds=60)
+MAX_LANGUAGES = 1024
 
 
 def queue_message(message: OutboxMessage) -> str:
@@ -113,8 +119,37 @@ def _send_pool() -> ThreadPoolExecutor:
         return _pool
 
 
+class TenantLanguages:
+    """A tenant's email language setting, read when a notice needs it and kept a minute."""
+
+    def __init__(self, read: Callable[[str], str | None], clock: Clock) -> None:
+        self._read = read
+        self._clock = clock
+        self._known: dict[str, tuple[str | None, datetime]] = {}
+
+    def __call__(self, tenant: str) -> str | None:
+        now = self._clock.now()
+        known = self._known.get(tenant)
+        if known is not None and known[1] > now:
+            return known[0]
+        try:
+            language = self._read(tenant)
+        except ValueError:
+            # A settings row that does not parse never stops an email (X13): the
+            # deployment's language it is. An outage is no ValueError: it is retried.
+            log.warning("email language of tenant %s unreadable", tenant, exc_info=True)
+            language = None
+        if len(self._known) >= MAX_LANGUAGES:
+            self._known.clear()
+        self._known[tenant] = (language, now + LANGUAGE_TTL)
+        return language
+
+
 class NotificationWorker:
-    """Sends the emails of one outbox row per queue message, at most once per recipient."""
+    """Sends the emails of one outbox row per queue message, at most once per recipient.
+
+    `tenant_language` reads a tenant's email language setting (RequestProcess), the
+    fallback for recipients whose directory gives no language."""
 
     def __init__(
         self,
@@ -123,12 +158,14 @@ class NotificationWorker:
         renderer: EmailRenderer,
         clock: Clock,
         relay: OutboxRelay | None = None,
+        tenant_language: Callable[[str], str | None] | None = None,
     ) -> None:
         self._store = store
         self._sender = sender
         self._renderer = renderer
         self._clock = clock
         self._relay = relay
+        self._languages = TenantLanguages(tenant_language, clock) if tenant_language else None
 
     def handle(self, body: str, message_id: str) -> Delivery:
         """Process one queue message; raises on transient failure so the host retries it."""
@@ -146,7 +183,13 @@ class NotificationWorker:
             return Delivery(dropped=True)
         tenant, key = message.tenant, message.key
         sent, failed = list(claim.sent), list(claim.failed)
-        emails = self._renderer.render(tenant, key, dict(claim.payload))
+        languages = self._languages
+        emails = self._renderer.render(
+            tenant,
+            key,
+            dict(claim.payload),
+            (lambda: languages(tenant)) if languages is not None else None,
+        )
         todo = [e for e in emails if e.key not in sent and e.key not in failed]
         rounds = [todo[i : i + ROUND] for i in range(0, len(todo), ROUND)]
         for number, batch in enumerate(rounds):

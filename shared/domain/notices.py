@@ -74,6 +74,10 @@ def _user(user: RequestUser) -> dict[str, object]:
     data: dict[str, object] = {"email": user.email, "name": user.name, "outcome": user.outcome}
     if user.failure:
         data["failure"] = {"code": user.failure.code, "message": user.failure.message}
+    # The directory's preferredLanguage ("ko-KR"): the language of this user's email. Only
+    # when known, so rows without one read as before (and rows from before it, the same).
+    if user.language:
+        data["language"] = user.language
     return data
 
 

@@ -58,10 +58,29 @@ def test_an_approval_writes_one_eml_per_user_within_seconds(
     )
     subjects = {str(m["To"]).split("<")[-1].rstrip(">"): str(m["Subject"]) for m in mails}
     assert subjects == {
-        "megan@contoso.com": "Approved: your licence for Visio Plan 2",
-        "alex@contoso.com": "Approved: your licence for Visio Plan 2",
+        "megan@contoso.com": "Approved: your license for Visio Plan 2",
+        "alex@contoso.com": "Approved: your license for Visio Plan 2",
         "lee@contoso.com": "Not approved for you: Visio Plan 2",
     }
+    # Worded for each reader, naming who asked and who decided, and linked to the request.
+    texts = {
+        str(m["To"]).split("<")[-1].rstrip(">"): " ".join(
+            m.get_body(("plain",)).get_content().split()  # type: ignore[union-attr]
+        )
+        for m in mails
+    }
+    assert "Ada Admin approved your request for Visio Plan 2." in texts["megan@contoso.com"]
+    assert (
+        "Megan Bowen asked for a license for Visio Plan 2 for you, and Ada Admin approved it."
+        in texts["alex@contoso.com"]
+    )
+    assert "Hello," in texts["lee@contoso.com"] and "not for you" in texts["lee@contoso.com"]
+    link = f"/api/console/#/requests/{made['id']}"
+    for mail in mails:
+        html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert link in text and f'{link}">' in html
+        assert made["id"] not in text.replace(link, "") + html.replace(link, "")
     time.sleep(1)
     assert len(_emails_of(outbox_dir, made["id"])) == 3, "nothing is sent twice"
 

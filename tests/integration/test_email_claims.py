@@ -14,6 +14,7 @@ import pytest
 from shared import bootstrap
 from shared.adapters.email.acs import AcsEmailSender
 from shared.app.notifications import (
+    LANGUAGE_TTL,
     LEASE,
     ROUND,
     SEND_BUDGET,
@@ -88,15 +89,26 @@ def test_a_fresh_message_costs_two_table_calls_and_one_send_per_recipient(
     azurite: Azurite, acs: AcsStub
 ) -> None:
     world = World(azurite, AcsEmailSender(acs.client(), SENDER))
-    message = _approved(world, ["alex@contoso.com"])
+    first, second = (_approved(world, [f"alex{n}@contoso.com"]) for n in range(2))
     wire = WireCounter()
     store = bootstrap.build_store(world.app.settings, raw_request_hook=wire.hook)
-    worker = bootstrap.build(world.app.settings, store=store, sender=world.app.sender).worker()
+    worker = bootstrap.build(
+        world.app.settings, store=store, sender=world.app.sender, clock=world.clock
+    ).worker()
     wire.take()  # building the store made sure its tables exist
-    worker.handle(message.content, message.id)
+    worker.handle(first.content, first.id)
+    methods = [call.split()[0] for call in wire.take()]
+    # These users have no directory language: the tenant's setting is read, once.
+    assert methods == ["PATCH", "GET", "DELETE"], "claim, the tenant's language, delete"
+    worker.handle(second.content, second.id)
     methods = [call.split()[0] for call in wire.take()]
     assert methods == ["PATCH", "DELETE"], "claim (conditional merge), then delete: no read"
-    assert len(acs.sends) == 2
+    assert len(acs.sends) == 4
+    world.clock.advance(LANGUAGE_TTL + timedelta(seconds=1))
+    third = _approved(world, ["alex2@contoso.com"])
+    wire.take()
+    worker.handle(third.content, third.id)
+    assert [call.split()[0] for call in wire.take()] == ["PATCH", "GET", "DELETE"]
 
 
 def test_copies_of_one_message_handled_at_once_send_each_email_once(

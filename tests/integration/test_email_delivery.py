@@ -45,9 +45,11 @@ class BrokenQueue:
 class World:
     """The app in-process on Azurite with its own queue, a clock, a tenant and people."""
 
-    def __init__(self, azurite: Azurite, sender: EmailSender, *, queue_ok: bool = True) -> None:
+    def __init__(
+        self, azurite: Azurite, sender: EmailSender, *, queue_ok: bool = True, **env: str
+    ) -> None:
         self.clock = FrozenClock()
-        settings = settings_for(azurite, NOTIFICATIONS_QUEUE=f"n{unique_tenant()}")
+        settings = settings_for(azurite, NOTIFICATIONS_QUEUE=f"n{unique_tenant()}", **env)
         self.queue: QueueClient = bootstrap.build_queue(settings)
         notifier = QueueNotifier(self.queue if queue_ok else BrokenQueue())
         self.app = bootstrap.build(settings, clock=self.clock, notifier=notifier, sender=sender)
@@ -147,7 +149,7 @@ def test_a_denial_tells_every_user(world: World, outbox: Path) -> None:
     world.app.service.deny(world.admin, request_id, DenyCommand(message="Budget"))
     world.deliver_all()
     subjects = sorted(str(m["Subject"]) for m in _read_eml(outbox))
-    assert subjects == ["Denied: licence request for Visio Plan 2"] * 2
+    assert subjects == ["Denied: license request for Visio Plan 2"] * 2
 
 
 def test_the_same_message_delivered_twice_sends_one_email_per_user(
@@ -258,7 +260,7 @@ def test_admins_listed_in_notify_admins_hear_of_new_requests(world: World, outbo
     assert world.deliver_all() == 1
     mails = _read_eml(outbox)
     assert sorted(str(m["To"]) for m in mails) == ["it@contoso.com", "ops@contoso.com"]
-    assert all(str(m["Subject"]).startswith("New licence request: Visio Plan 2") for m in mails)
+    assert all(str(m["Subject"]).startswith("New license request: Visio Plan 2") for m in mails)
 
 
 def test_no_admin_notice_is_queued_when_nobody_is_listed(world: World) -> None:
@@ -291,3 +293,22 @@ def test_every_template_renders_in_both_languages(language: str) -> None:
     assert all("&lt;hi&gt;" in m.html and "<hi>" in m.text for m in mails)
     assert "Teams" in mails[0].text and "Teams" not in mails[1].text
     assert "queue" not in queue_message(OutboxMessage("t", "O|r1|decision"))
+
+
+def test_every_email_links_to_the_request_in_the_console_at_the_public_base_url(
+    azurite: Azurite, outbox: Path
+) -> None:
+    world = World(
+        azurite, OutboxDirSender(outbox), PUBLIC_BASE_URL="https://licenses.contoso.example"
+    )
+    request_id = world.submit(["alex@contoso.com"])
+    world.app.service.deny(world.admin, request_id, DenyCommand())
+    world.deliver_all()
+    link = f"https://licenses.contoso.example/api/console/#/requests/{request_id}"
+    mails = _read_eml(outbox)
+    assert len(mails) == 2
+    for mail in mails:
+        text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        assert link in text and f'<a href="{link}">' in html
+        assert request_id not in text.replace(link, "") + html.replace(link, "")

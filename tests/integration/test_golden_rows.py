@@ -138,7 +138,7 @@ def _scenario(container: bootstrap.Container) -> None:
             {
                 "useOwnProcess": False,
                 "message": None,
-                "documentationUrl": "https://contoso.example/licences",
+                "documentationUrl": "https://contoso.example/licenses",
                 "notifyAdmins": ["it@contoso.com"],
             }
         ),
