@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from shared.app.service import LicenseService
     from shared.config import Settings
     from shared.domain import models
-    from shared.domain.identity import Principal
+    from shared.domain.identity import AdminRole, Principal
 else:
     auth = lazy_import("shared.adapters.auth")
     bootstrap = lazy_import("shared.bootstrap")
@@ -52,13 +52,17 @@ def authenticate(authorization: str | None) -> Principal:
     return auth.principal_from_header(bootstrap.container().verifier, authorization)
 
 
-def mint_dev_token(tenant: str, email: str, name: str | None, admin: bool) -> str:
+def mint_dev_token(
+    tenant: str, email: str, name: str | None, admin: bool, role: AdminRole | None = None
+) -> str:
     """A dev token signed with the configured DEV_JWT_SECRET; its `oid` is the user's
     object id when the tenant's directory (the local Graph emulator) knows the user."""
     container = bootstrap.container()
     user_id = container.service.people.object_id(tenant, email)
     secret = container.settings.dev_jwt_secret
-    return auth.mint_dev_token(secret, tenant, email, name=name, admin=admin, user_id=user_id)
+    return auth.mint_dev_token(
+        secret, tenant, email, name=name, admin=admin, role=role, user_id=user_id
+    )
 
 
 def email_worker() -> NotificationWorker:

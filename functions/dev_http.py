@@ -20,7 +20,7 @@ def dev_token(req: func.HttpRequest) -> func.HttpResponse:
         raise NotFound("No such endpoint.")
     body = parse_body(req, models.DevTokenRequest)
     try:
-        token = _deps.mint_dev_token(body.tenant, body.email, body.name, body.admin)
+        token = _deps.mint_dev_token(body.tenant, body.email, body.name, body.admin, body.role)
     except ValueError as exc:
         raise InvalidRequest(str(exc)) from exc
     return json_response({"token": token})

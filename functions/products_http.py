@@ -14,10 +14,14 @@ bp = func.Blueprint()
 @bp.route(route="products", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @endpoint
 def list_products(req: func.HttpRequest) -> func.HttpResponse:
-    """Every product; admins also see licence counts and what each product can fulfil."""
+    """Every product; admins (and a product's approvers, for it) also see licence counts,
+    approvers and what each product can fulfil."""
     who = principal(req)
-    items = _deps.service().list_products(who)
-    return json_response({"items": [p.to_view(admin=who.is_global_admin) for p in items]})
+    service = _deps.service()
+    items = service.list_products(who)
+    admin = service.is_admin(who)
+    views = [p.to_view(admin=admin or p.product.approved_by(who.email)) for p in items]
+    return json_response({"items": views})
 
 
 @bp.route(route="products/{productId}", methods=["PUT"], auth_level=func.AuthLevel.ANONYMOUS)

@@ -17,7 +17,7 @@ def get_request_process(req: func.HttpRequest) -> func.HttpResponse:
     """The own-process switch, message and link (admins also see notifyAdmins)."""
     who = principal(req)
     process = _deps.service().get_request_process(who)
-    return json_response(process.to_view(admin=who.is_global_admin))
+    return json_response(process.to_view(admin=_deps.service().is_admin(who)))
 
 
 @bp.route(route="settings/request-process", methods=["PUT"], auth_level=func.AuthLevel.ANONYMOUS)

@@ -1,6 +1,7 @@
 """Mint a local dev token (AUTH_MODE=dev only).
 
-    python -m tools.token --tenant contoso --user alice@contoso.com [--name "Alice"] [--admin]
+    python -m tools.token --tenant contoso --user alice@contoso.com [--name "Alice"]
+        [--admin | --role global|license|user]
 
 For a person of the local Graph emulator's demo directory (tenant contoso), the token's
 `oid` is their object id there, as a real token's would be.
@@ -21,6 +22,7 @@ from datetime import timedelta
 
 from shared.adapters.auth import mint_dev_token
 from shared.config import SettingsError, load_settings
+from shared.domain.identity import ADMIN_ROLES
 from tools.graph_emulator.seed import seeded_user_id
 
 
@@ -42,8 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tenant", required=True, help="tenant id (becomes the tid claim)")
     parser.add_argument("--user", required=True, help="the user's email (preferred_username)")
     parser.add_argument("--name", default=None, help="display name (default: email local part)")
-    parser.add_argument(
-        "--admin", action="store_true", help="make the user a global admin of the tenant"
+    roles = parser.add_mutually_exclusive_group()
+    roles.add_argument(
+        "--admin", action="store_true", help="make the user a global admin (= --role global)"
+    )
+    roles.add_argument(
+        "--role",
+        choices=ADMIN_ROLES,
+        default=None,
+        help="an admin role that may manage requests: Global, License or User Administrator",
     )
     parser.add_argument(
         "--hours", type=_positive_hours, default=8.0, help="lifetime in hours (default: 8)"
@@ -71,6 +80,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             args.user,
             name=args.name,
             admin=args.admin,
+            role=args.role,
             lifetime=timedelta(hours=args.hours),
             # A person of the emulator's demo directory gets the object id a real token
             # would carry: the app finds them in the directory by it.

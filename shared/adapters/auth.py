@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from shared.config import Settings
 from shared.domain.errors import AuthUnavailable, Unauthorized
-from shared.domain.identity import GLOBAL_ADMIN_ROLE_ID, Principal
+from shared.domain.identity import ADMIN_ROLES, ROLE_IDS, AdminRole, Principal, roles_of
 from shared.domain.text import one_line
 
 log = logging.getLogger(__name__)
@@ -105,12 +105,14 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     wids = claims.get("wids", [])
     if not isinstance(wids, list) or not all(isinstance(w, str) for w in wids):
         raise unauthorized("Token has a malformed wids claim")
+    roles = roles_of(wids)
     return Principal(
         tenant_id=tenant_id,
         user_id=user_id,
         name=name,
         email=email,
-        is_global_admin=GLOBAL_ADMIN_ROLE_ID in wids,
+        is_global_admin="global" in roles,
+        roles=roles,
     )
 
 
@@ -198,14 +200,16 @@ def mint_dev_token(
     *,
     name: str | None = None,
     admin: bool = False,
+    role: AdminRole | None = None,
     lifetime: timedelta = timedelta(hours=8),
     now: datetime | None = None,
     user_id: str | None = None,
 ) -> str:
     """An HS256 dev token that `DevTokenVerifier(secret)` accepts (until it expires).
 
-    Its `oid` is `user_id` (the user's object id in a directory, e.g. the local Graph
-    emulator's), else a stable id derived from tenant and email."""
+    `admin` gives the Global Administrator role, `role` any admin role of R5. Its `oid` is
+    `user_id` (the user's object id in a directory, e.g. the local Graph emulator's), else
+    a stable id derived from tenant and email."""
     if not _TENANT_RE.fullmatch(tenant):
         raise ValueError(
             f"tenant {tenant!r} must be 1-64 letters, digits, '.', '_' or '-' "
@@ -224,7 +228,7 @@ def mint_dev_token(
         "oid": user_id or dev_user_id(tenant, email),
         "name": (name or "").strip() or email.split("@", 1)[0],
         "preferred_username": email,
-        "wids": [GLOBAL_ADMIN_ROLE_ID] if admin else [],
+        "wids": [ROLE_IDS[r] for r in ADMIN_ROLES if r == role or (admin and r == "global")],
         "iat": int(issued.timestamp()),
         "nbf": int(issued.timestamp()),
         "exp": int((issued + lifetime).timestamp()),

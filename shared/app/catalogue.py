@@ -45,7 +45,7 @@ class Catalogue:
     def put_product(self, who: Principal, product_id: str, body: ProductPut) -> Product:
         """Create or replace a manual product (its assigned count is kept, X1), or change
         what an admin may change of a Microsoft 365 one."""
-        rules.require_admin(who)
+        self._ctx.require_admin(who)
         if not is_valid_id(product_id):
             raise InvalidRequest("productId must be 1-64 letters, digits, '.', '_' or '-'.")
         store = self._ctx.store
@@ -64,6 +64,10 @@ class Catalogue:
                     rules.person(who),
                     self._ctx.now(),
                 )
+            approvers = body.approvers
+            if approvers is None:
+                approvers = current.value.approvers if current else []
+            product = product.model_copy(update={"approvers": approvers})
             store.save_product(who.tenant_id, product, current.etag if current else None)
             return product
 

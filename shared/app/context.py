@@ -15,7 +15,7 @@ from shared.app.recovery import SAFETY_DELAY
 from shared.app.retry import retry_on_conflict, too_busy
 from shared.domain import rules
 from shared.domain.errors import NotFound
-from shared.domain.identity import Principal
+from shared.domain.identity import ADMIN_ROLES, Principal
 from shared.domain.ids import is_request_id, truncate_to_millis
 from shared.domain.models import LicenseRequest
 from shared.domain.notices import Notice, notices_prefix
@@ -54,6 +54,37 @@ class UseCaseContext:
         if not found or not self.visible(found.value):
             raise NotFound("No such request.")
         return found
+
+    def is_admin(self, who: Principal) -> bool:
+        """R5: the caller holds an admin role that manages the tenant's requests (a License
+        or User Administrator costs one read: the tenant may have narrowed the roles)."""
+        if who.is_global_admin or not who.roles:
+            return who.is_global_admin
+        process = self.store.get_request_process(who.tenant_id)
+        roles = process.value.approver_roles if process else ADMIN_ROLES
+        return rules.manages_requests(who, roles)
+
+    def require_admin(self, who: Principal) -> None:
+        """403 unless the caller manages the tenant's requests (R5)."""
+        if not self.is_admin(who):
+            raise rules.not_an_admin()
+
+    def decidable(self, who: Principal) -> set[str] | None:
+        """The products whose requests the caller may manage: None for all (admins), else
+        those they approve (the catalogue is read only then); 403 when none."""
+        if self.is_admin(who):
+            return None
+        catalogue = self.store.get_catalogue(who.tenant_id)
+        mine = rules.approves(who, (p.value for p in catalogue.values()))
+        if not mine:
+            raise rules.not_an_admin()
+        return mine
+
+    @staticmethod
+    def require_product(products: set[str] | None, request: LicenseRequest) -> None:
+        """404 when the request's product is not among `products` (None: all)."""
+        if products is not None and request.product_id not in products:
+            raise NotFound("No such request.")
 
     def retry(self, attempt: Callable[[int], T], give_up: Callable[[], Exception] = too_busy) -> T:
         """`attempt` again after each lost race (see `retry_on_conflict`)."""

@@ -46,8 +46,8 @@ class Decide:
         self._directory = directory
 
     def approve(self, who: Principal, request_id: str, command: ApproveCommand) -> LicenseRequest:
-        """Assign licences in one transaction, or fail with nothing changed."""
-        rules.require_admin(who)
+        """Assign licences in one transaction, or fail with nothing changed (admins, and the
+        requested product's approvers)."""
         if not is_request_id(request_id):
             raise NotFound("No such request.")
         ctx, tenant = self._ctx, who.tenant_id
@@ -56,15 +56,19 @@ class Decide:
         known: tuple[str | None, set[str]] = (None, set())
         # Microsoft 365 seats, read live once per approval (X1 against the real count).
         live: dict[str, Product] = {}
+        # Who may: admins, or this product's approvers (no read for a Global admin).
+        products = ctx.decidable(who)
         # Out before the commit, beside the first read: recovers a crash after the commit.
         safety = ctx.safety_net(tenant, request_id)
 
         def attempt(number: int) -> LicenseRequest:
             nonlocal known
             found = ctx.store.load_decision_context(tenant, request_id)
-            if found.request is None or not ctx.visible(found.request.value):
+            shown = found.request
+            if shown is None or not ctx.visible(shown.value):
                 raise NotFound("No such request.")
-            request = found.request.value
+            ctx.require_product(products, shown.value)
+            request = shown.value
             catalogue = {pid: v.value for pid, v in found.catalogue.items()}
             target = command.product_id or request.product_id
             holders = known[1] if known[0] == target else set()
@@ -98,7 +102,7 @@ class Decide:
             else:
                 notice = decision_notice(plan.request, plan.product)
             write = ApprovalWrite(
-                before=found.request,
+                before=shown,
                 after=plan.request,
                 product=found.catalogue[plan.product.id],
                 counted=plan.product,
@@ -141,14 +145,14 @@ class Decide:
         return with_live_seats(product, skus.get(product.sku_id or ""))
 
     def retry_fulfilment(self, who: Principal, request_id: str) -> LicenseRequest:
-        """Assign again the licences that could not be assigned (admins)."""
-        rules.require_admin(who)
+        """Assign again the licences that could not be assigned (admins, approvers)."""
         ctx, tenant = self._ctx, who.tenant_id
-
+        products = ctx.decidable(who)
         safety = ctx.safety_net(tenant, request_id)
 
         def attempt(_: int) -> LicenseRequest:
             current = ctx.read_request(who, request_id)
+            ctx.require_product(products, current.value)
             after, again = retried(current.value, ctx.now())
             if not again:
                 raise NothingToRetry("No user of this request is waiting for a retry.")
@@ -164,13 +168,14 @@ class Decide:
         return self._ctx.store.holders(tenant, product_id, [u.email for u in request.users])
 
     def deny(self, who: Principal, request_id: str, command: DenyCommand) -> LicenseRequest:
-        """R8: deny the whole request, once."""
-        rules.require_admin(who)
+        """R8: deny the whole request, once (admins, and the product's approvers)."""
         ctx, tenant = self._ctx, who.tenant_id
+        products = ctx.decidable(who)
         safety = ctx.safety_net(tenant, request_id) if is_request_id(request_id) else _nothing
 
         def attempt(number: int) -> LicenseRequest:
             current = ctx.read_request(who, request_id)
+            ctx.require_product(products, current.value)
             denied = rules.plan_denial(current.value, command.message, rules.person(who), ctx.now())
             notice = decision_notice(denied, None)
             safety()

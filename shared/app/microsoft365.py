@@ -20,7 +20,6 @@ from urllib.parse import quote, urlencode
 
 from shared.app.context import UseCaseContext
 from shared.app.directory import Directory
-from shared.domain import rules
 from shared.domain.errors import DirectoryUnavailable, InvalidRequest, NotConnected
 from shared.domain.identity import Principal
 from shared.domain.microsoft365 import Microsoft365Connection, synced_catalogue
@@ -102,13 +101,13 @@ class Microsoft365:
 
     def status(self, who: Principal) -> Microsoft365Connection:
         """The tenant's connection (admins)."""
-        rules.require_admin(who)
+        self._ctx.require_admin(who)
         found = self._ctx.store.get_connection(who.tenant_id)
         return found.value if found else Microsoft365Connection()
 
     def consent_url(self, who: Principal) -> str:
         """Microsoft's admin-consent page for this tenant, with a signed state (admins)."""
-        rules.require_admin(who)
+        self._ctx.require_admin(who)
         _, config = self._require()
         state = self._states.issue(who, self._ctx.clock.now() + CONSENT_LIFETIME)
         query = urlencode(
@@ -151,7 +150,7 @@ class Microsoft365:
 
     def disconnect(self, who: Principal) -> Microsoft365Connection:
         """Stop using Microsoft 365: its products leave the catalogue (admins)."""
-        rules.require_admin(who)
+        self._ctx.require_admin(who)
         store = self._ctx.store
 
         def attempt(_: int) -> None:
@@ -168,7 +167,7 @@ class Microsoft365:
 
     def sync(self, who: Principal) -> list[Product]:
         """Refresh the Microsoft 365 products from Microsoft 365 now (admins)."""
-        rules.require_admin(who)
+        self._ctx.require_admin(who)
         found = self._ctx.store.get_connection(who.tenant_id)
         if not found or not found.value.connected:
             raise NotConnected("Connect Microsoft 365 first.")

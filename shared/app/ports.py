@@ -181,7 +181,9 @@ class RequestStore(Protocol):
         created_after: datetime,
         limit: int,
         after_key: str | None,
-    ) -> Page[RequestSummary]: ...
+        product_ids: Sequence[str] | None = None,
+    ) -> Page[RequestSummary]:
+        """A page of the view, newest first; only these products' requests when given."""
 
     def list_user_requests(
         self,

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from shared.app.context import UseCaseContext
 from shared.app.cursors import CursorCodec
 from shared.app.request_process import RequestProcessSettings
-from shared.domain import rules
 from shared.domain.errors import NotFound
 from shared.domain.identity import Principal
 from shared.domain.models import (
@@ -17,7 +16,7 @@ from shared.domain.models import (
     RequestProcess,
     RequestSummary,
 )
-from shared.domain.named import MyRequest, my_request
+from shared.domain.named import MyRequest, my_request, role_of
 
 
 @dataclass(frozen=True)
@@ -63,9 +62,10 @@ class RequestQueries:
         self._settings = settings
 
     def list_requests(self, who: Principal, query: ListQuery) -> RequestList:
-        """R3, R6: the admins' Requests list, newest first."""
-        rules.require_admin(who)
+        """R3, R6: the admins' Requests list, newest first; a product approver's holds
+        their products' requests only."""
         ctx = self._ctx
+        products = ctx.decidable(who)
 
         def page_of(view: ListView) -> tuple[Page[RequestSummary], str]:
             scope = f"{who.tenant_id}|requests|{view}"
@@ -76,6 +76,7 @@ class RequestQueries:
                 created_after=ctx.cutoff(),
                 limit=query.limit,
                 after_key=after_key,
+                product_ids=None if products is None else sorted(products),
             )
             return page, scope
 
@@ -91,11 +92,16 @@ class RequestQueries:
         return RequestList(page.items, self._cursors.encode(scope, page.next_key), process)
 
     def get_request(self, who: Principal, request_id: str) -> LicenseRequest:
-        """One request, for an admin or its requester; anything else is 404 (X7, X8)."""
-        found = self._ctx.read_request(who, request_id)
-        if not rules.can_read_request(who, found.value):
-            raise NotFound("No such request.")
-        return found.value
+        """One request, for an admin, the people it names and its product's approvers;
+        anyone else gets 404, as for an unknown id (X7, X8, X12)."""
+        ctx = self._ctx
+        found = ctx.read_request(who, request_id)
+        request = found.value
+        if role_of(request, who) is None and not ctx.is_admin(who):
+            product = ctx.store.get_product(who.tenant_id, request.product_id)
+            if product is None or not product.value.approved_by(who.email):
+                raise NotFound("No such request.")
+        return request
 
     def my_requests(self, who: Principal, query: PageQuery) -> MyRequests:
         """X4, X12: the requests the caller submitted or is named in, newest first, each

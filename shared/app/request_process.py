@@ -21,7 +21,7 @@ class RequestProcessSettings:
 
     def put(self, who: Principal, change: RequestProcessPut) -> RequestProcess:
         """R6/R7: switch the own request process on or off, with audit (X9)."""
-        rules.require_admin(who)
+        self._ctx.require_admin(who)
         store = self._ctx.store
 
         def attempt(_: int) -> RequestProcess:

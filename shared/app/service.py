@@ -50,6 +50,10 @@ class LicenseService:
         self.microsoft365 = Microsoft365(ctx, directory, consent, ConsentStates(cursors.secret))
         self.people = People(ctx, directory)
 
+    def is_admin(self, who: Principal) -> bool:
+        """Whether the caller manages the tenant's requests (R5: an allowed admin role)."""
+        return self.context.is_admin(who)
+
     def list_products(self, who: Principal) -> list[CatalogueItem]:
         """Every product of the caller's tenant."""
         return self._catalogue.list_products(who)

@@ -93,7 +93,7 @@ def synced_catalogue(
     """The Microsoft 365 products after a sync (new or changed ones), and those to remove.
 
     Seats and plans come from the SKU; what the admin chose (self-service, display name,
-    licensing group) and seats reserved by approvals under way are kept.
+    licensing group, approvers) and seats reserved by approvals under way are kept.
     """
     mine = {p.sku_id: p for p in current if p.source == "microsoft365" and p.sku_id}
     taken = {p.id for p in current if p.source != "microsoft365"}
@@ -126,6 +126,7 @@ def synced_catalogue(
             custom_name=before.custom_name if before else None,
             licensing_group_id=before.licensing_group_id if before else None,
             reserved_licenses=before.reserved_licenses if before else 0,
+            approvers=before.approvers if before else [],
         )
         if before is None or _seats_or_plans(before) != _seats_or_plans(after):
             changed.append(after)

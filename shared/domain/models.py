@@ -30,6 +30,7 @@ from shared.domain.fields import (
     Message,
     Text200,
 )
+from shared.domain.identity import ADMIN_ROLES, AdminRole
 
 T = TypeVar("T")
 
@@ -99,6 +100,8 @@ class ProductPut(InputModel):
     total_licenses: Annotated[StrictInt, Field(ge=0, le=10_000_000)] | None = None
     service_plans: Annotated[list[ServicePlan], Field(max_length=100)] | None = None
     licensing_group_id: Annotated[str, StringConstraints(pattern=GUID_PATTERN)] | None = None
+    # Omitted keeps the current approvers.
+    approvers: Annotated[list[Email], Field(max_length=20)] | None = None
 
     @field_validator("service_plans")
     @classmethod
@@ -115,6 +118,8 @@ class DevTokenRequest(InputModel):
     email: Email
     name: Text200 | None = None
     admin: StrictBool = False
+    # Any admin role of R5 ("global" is the same as admin: true).
+    role: AdminRole | None = None
 
 
 class Person(WireModel):
@@ -145,6 +150,12 @@ class Product(WireModel):
     custom_name: str | None = None
     licensing_group_id: str | None = None
     reserved_licenses: int = 0
+    # People without an admin role who may list, view and decide this product's requests.
+    approvers: list[str] = []
+
+    def approved_by(self, email: str) -> bool:
+        """Whether `email` is one of the product's approvers (case-blind)."""
+        return email.lower() in (a.lower() for a in self.approvers)
 
     @property
     def available_licenses(self) -> int:
@@ -163,6 +174,7 @@ class Product(WireModel):
         if admin:
             view["totalLicenses"] = self.total_licenses
             view["assignedLicenses"] = self.assigned_licenses
+            view["approvers"] = list(self.approvers)
         view["source"] = self.source
         if self.source == "microsoft365":
             view["skuId"] = self.sku_id
@@ -185,6 +197,15 @@ class RequestProcessPut(InputModel):
     notify_admins: Annotated[list[Email], Field(max_length=20)] | None = None
     # Omitted keeps the current language; null falls back to the deployment's.
     email_language: EmailLanguage | None = None
+    # Omitted keeps the current roles; "global" must stay in the list.
+    approver_roles: Annotated[list[AdminRole], Field(min_length=1, max_length=3)] | None = None
+
+    @field_validator("approver_roles")
+    @classmethod
+    def _global_stays(cls, roles: list[AdminRole] | None) -> list[AdminRole] | None:
+        if roles is not None and "global" not in roles:
+            raise ValueError("the Global Administrator always manages requests")
+        return roles
 
     @field_validator("notify_admins")
     @classmethod
@@ -203,13 +224,16 @@ class RequestProcess(WireModel):
     notify_admins: list[str] = []
     # The language of the tenant's emails to people the directory gives none for.
     email_language: EmailLanguage | None = None
+    # The admin roles that may manage requests (R5): all three, or narrowed.
+    approver_roles: list[AdminRole] = list(ADMIN_ROLES)
 
     def to_view(self, *, admin: bool) -> dict[str, object]:
-        """Only admins see whom new requests are announced to, and in which language."""
+        """Only admins see whom new requests are announced to, in which language, and
+        which roles manage requests."""
         return self.model_dump(
             mode="json",
             by_alias=True,
-            exclude=None if admin else {"notify_admins", "email_language"},
+            exclude=None if admin else {"notify_admins", "email_language", "approver_roles"},
         )
 
 

@@ -20,7 +20,7 @@ from shared.domain.errors import (
     NoUsersLeft,
     UnknownUser,
 )
-from shared.domain.identity import Principal
+from shared.domain.identity import ADMIN_ROLES, AdminRole, Principal
 from shared.domain.models import (
     ApproveCommand,
     Decision,
@@ -34,7 +34,6 @@ from shared.domain.models import (
     RequestProcessPut,
     RequestUser,
 )
-from shared.domain.named import role_of
 
 
 def person(principal: Principal) -> Person:
@@ -42,16 +41,23 @@ def person(principal: Principal) -> Person:
     return Person(id=principal.user_id, name=principal.name, email=principal.email)
 
 
-def require_admin(principal: Principal) -> None:
-    """R5: only a Global admin lists, views, decides and changes settings."""
-    if not principal.is_global_admin:
-        raise Forbidden("This needs the Global admin role.")
+def manages_requests(principal: Principal, approver_roles: Sequence[AdminRole]) -> bool:
+    """R5: a Global, License or User Administrator manages requests, unless the tenant
+    narrowed the roles (the Global Administrator always does)."""
+    return principal.is_global_admin or bool(principal.roles & set(approver_roles))
 
 
-def can_read_request(principal: Principal, request: LicenseRequest) -> bool:
-    """Admins read every request of their tenant; a user reads the ones naming them (X4,
-    X12)."""
-    return principal.is_global_admin or role_of(request, principal) is not None
+def not_an_admin() -> Forbidden:
+    """The 403 of a caller without an admin role that manages requests."""
+    return Forbidden(
+        "This needs an admin role that manages license requests "
+        "(Global, License or User Administrator)."
+    )
+
+
+def approves(principal: Principal, products: Iterable[Product]) -> set[str]:
+    """The ids of the products the caller is an approver of."""
+    return {p.id for p in products if p.approved_by(principal.email)}
 
 
 # ---- retention (R4, X8) ------------------------------------------------------------------
@@ -160,6 +166,11 @@ def updated_request_process(
             change.email_language
             if "email_language" in change.model_fields_set
             else current.email_language
+        ),
+        approver_roles=(
+            current.approver_roles
+            if change.approver_roles is None
+            else [r for r in ADMIN_ROLES if r in change.approver_roles]
         ),
     )
 

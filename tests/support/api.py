@@ -10,6 +10,7 @@ import requests
 
 from shared.adapters.auth import mint_dev_token
 from shared.config import DEV_JWT_SECRET_DEFAULT
+from shared.domain.identity import AdminRole
 
 
 def unique_tenant() -> str:
@@ -22,12 +23,14 @@ def token(
     email: str,
     *,
     admin: bool = False,
+    role: AdminRole | None = None,
     name: str | None = None,
     user_id: str | None = None,
 ) -> str:
-    """A dev token for `email` in `tenant` (its `oid` is `user_id` when given)."""
+    """A dev token for `email` in `tenant` (its `oid` is `user_id` when given); `admin` is
+    a Global Administrator, `role` any admin role of R5."""
     return mint_dev_token(
-        DEV_JWT_SECRET_DEFAULT, tenant, email, name=name, admin=admin, user_id=user_id
+        DEV_JWT_SECRET_DEFAULT, tenant, email, name=name, admin=admin, role=role, user_id=user_id
     )
 
 
@@ -91,11 +94,12 @@ class Tenant:
         email: str,
         *,
         admin: bool = False,
+        role: AdminRole | None = None,
         name: str | None = None,
         user_id: str | None = None,
     ) -> Api:
         """Another signed-in person of this tenant."""
-        bearer = token(self.id, email, admin=admin, name=name, user_id=user_id)
+        bearer = token(self.id, email, admin=admin, role=role, name=name, user_id=user_id)
         return Api(self.base, bearer, self.session)
 
     def add_product(self, product_id: str, **kwargs: Any) -> dict[str, Any]:

@@ -204,8 +204,11 @@ class FakeRequestStore:
         created_after: datetime,
         limit: int,
         after_key: str | None,
+        product_ids: Sequence[str] | None = None,
     ) -> Page[RequestSummary]:
         def shown(r: LicenseRequest) -> bool:
+            if product_ids is not None and r.product_id not in product_ids:
+                return False
             return view == "all" or (r.status == "pending") == (view == "pending")
 
         rows = [r for r in self._newest_first(tenant, created_after, after_key) if shown(r)]

@@ -22,10 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from shared.adapters.auth import (
-    GLOBAL_ADMIN_ROLE_ID,
     DevTokenVerifier,
     EntraTokenVerifier,
-    Principal,
     RememberingVerifier,
     build_verifier,
     mint_dev_token,
@@ -33,6 +31,12 @@ from shared.adapters.auth import (
 )
 from shared.config import Settings
 from shared.domain.errors import AuthUnavailable, Unauthorized
+from shared.domain.identity import (
+    GLOBAL_ADMIN_ROLE_ID,
+    LICENSE_ADMIN_ROLE_ID,
+    USER_ADMIN_ROLE_ID,
+    Principal,
+)
 from tests.support.azurite import free_port
 
 SECRET = "unit-test-dev-secret-0123456789abcdef0123456789"
@@ -205,6 +209,29 @@ def test_a_token_without_any_email_claim_is_refused(dev: DevTokenVerifier) -> No
 def test_a_malformed_wids_claim_is_refused(dev: DevTokenVerifier) -> None:
     expect_unauthorized(dev, jwt.encode(dev_claims(wids="admin"), SECRET, "HS256"), "wids")
     expect_unauthorized(dev, jwt.encode(dev_claims(wids=[1]), SECRET, "HS256"), "wids")
+
+
+@pytest.mark.parametrize(
+    ("wids", "roles"),
+    [
+        ([GLOBAL_ADMIN_ROLE_ID], {"global"}),
+        ([LICENSE_ADMIN_ROLE_ID.upper()], {"license"}),
+        ([USER_ADMIN_ROLE_ID, "b79fbf4d-3ef9-4689-8143-76b194e85509"], {"user"}),
+        (["b79fbf4d-3ef9-4689-8143-76b194e85509"], set()),
+    ],
+)
+def test_the_admin_roles_come_from_wids(
+    dev: DevTokenVerifier, wids: list[str], roles: set[str]
+) -> None:
+    principal = dev.verify(jwt.encode(dev_claims(wids=wids), SECRET, "HS256"))
+    assert principal.roles == roles
+    assert principal.is_global_admin is ("global" in roles)
+
+
+@pytest.mark.parametrize("role", ["global", "license", "user"])
+def test_dev_tokens_carry_any_admin_role(dev: DevTokenVerifier, role: str) -> None:
+    token = mint_dev_token(SECRET, "contoso", "ada@contoso.com", role=role)  # type: ignore[arg-type]
+    assert dev.verify(token).roles == {role}
 
 
 def test_a_missing_wids_claim_means_not_an_admin(dev: DevTokenVerifier) -> None:

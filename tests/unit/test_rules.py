@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from shared.domain import rules
 from shared.domain.errors import (
     AlreadyDecided,
-    Forbidden,
     InsufficientLicenses,
     InvalidProduct,
     InvalidRequest,
@@ -62,10 +61,25 @@ def approve(**kwargs: object) -> ApproveCommand:
 # ---- R5 ----------------------------------------------------------------------------------
 
 
-def test_only_global_admins_pass_the_admin_check() -> None:
-    rules.require_admin(Principal("t", "a", "A", "a@x.com", True))
-    with pytest.raises(Forbidden):
-        rules.require_admin(Principal("t", "u", "U", "u@x.com", False))
+def test_global_license_and_user_administrators_manage_requests_unless_narrowed() -> None:
+    everyone = ["global", "license", "user"]
+    glob = Principal("t", "a", "A", "a@x.com", True)
+    lic = Principal("t", "l", "L", "l@x.com", False, frozenset({"license"}))
+    usr = Principal("t", "u", "U", "u@x.com", False, frozenset({"user"}))
+    plain = Principal("t", "p", "P", "p@x.com", False)
+    assert [rules.manages_requests(p, everyone) for p in (glob, lic, usr, plain)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert [rules.manages_requests(p, ["global"]) for p in (glob, lic, usr, plain)] == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert rules.manages_requests(usr, ["global", "user"])
 
 
 # ---- X2 ----------------------------------------------------------------------------------

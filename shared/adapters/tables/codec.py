@@ -15,13 +15,11 @@ from typing import Any
 from shared.adapters.tables import keys
 from shared.adapters.tables.json_props import dump, dump_parts, load_parts
 from shared.app.ports import OutboxRow
-from shared.domain.microsoft365 import Microsoft365Connection
 from shared.domain.models import (
     Decision,
     LicenseRequest,
     Person,
     Product,
-    RequestProcess,
     RequestSummary,
     RequestUser,
     ServicePlan,
@@ -31,7 +29,7 @@ from shared.domain.notices import Notice
 Entity = dict[str, Any]
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso_text(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     text = moment.isoformat()
@@ -41,13 +39,13 @@ def _iso(moment: datetime | None) -> str | None:
 # ---- pieces of JSON ------------------------------------------------------------------------
 
 
-def _person(person: Person | None) -> dict[str, Any] | None:
+def person_data(person: Person | None) -> dict[str, Any] | None:
     if person is None:
         return None
     return {"id": person.id, "name": person.name, "email": person.email}
 
 
-def _person_from(data: Any) -> Person | None:
+def person_of(data: Any) -> Person | None:
     if data is None:
         return None
     return Person(id=data["id"], name=data["name"], email=data["email"])
@@ -80,8 +78,8 @@ def _decision(decision: Decision | None) -> dict[str, Any] | None:
         return None
     return {
         "action": decision.action,
-        "decidedAt": _iso(decision.decided_at),
-        "decidedBy": _person(decision.decided_by),
+        "decidedAt": iso_text(decision.decided_at),
+        "decidedBy": person_data(decision.decided_by),
         "productId": decision.product_id,
         "disabledServicePlans": list(decision.disabled_service_plans),
         "message": decision.message,
@@ -93,7 +91,7 @@ def _decision(decision: Decision | None) -> dict[str, Any] | None:
 
 def product_entity(tenant: str, product: Product) -> Entity:
     """The product row, with its licence counters."""
-    updated_by = _person(product.updated_by)
+    updated_by = person_data(product.updated_by)
     entity: Entity = {
         "PartitionKey": tenant,
         "RowKey": keys.product_key(product.id),
@@ -105,6 +103,8 @@ def product_entity(tenant: str, product: Product) -> Entity:
         "UpdatedAt": product.updated_at,
         "UpdatedBy": dump(updated_by) if updated_by else None,
     }
+    if product.approvers:
+        entity["Approvers"] = dump(list(product.approvers))
     if product.source == "microsoft365":
         entity.update(
             {
@@ -132,13 +132,14 @@ def product_from(entity: Entity) -> Product:
         total_licenses=int(entity["Total"]),
         assigned_licenses=int(entity["Assigned"]),
         updated_at=entity.get("UpdatedAt"),
-        updated_by=_person_from(json.loads(updated_by)) if updated_by else None,
+        updated_by=person_of(json.loads(updated_by)) if updated_by else None,
         source=entity.get("Source") or "manual",
         sku_id=entity.get("SkuId"),
         sku_part_number=entity.get("SkuPartNumber"),
         custom_name=entity.get("CustomName"),
         licensing_group_id=entity.get("LicensingGroupId"),
         reserved_licenses=int(entity.get("Reserved") or 0),
+        approvers=json.loads(entity.get("Approvers") or "[]"),
     )
 
 
@@ -168,63 +169,6 @@ def assignment_entity(tenant: str, product_id: str, email: str, request: License
     }
 
 
-# ---- the own request process ---------------------------------------------------------------
-
-
-def process_entity(tenant: str, process: RequestProcess) -> Entity:
-    """The settings row."""
-    data = {
-        "useOwnProcess": process.use_own_process,
-        "message": process.message,
-        "documentationUrl": process.documentation_url,
-        "updatedAt": _iso(process.updated_at),
-        "updatedBy": _person(process.updated_by),
-        "notifyAdmins": list(process.notify_admins),
-    }
-    if process.email_language:
-        data["emailLanguage"] = process.email_language
-    return {"PartitionKey": tenant, "RowKey": keys.PROCESS_KEY, "Data": dump(data)}
-
-
-def process_from(entity: Entity) -> RequestProcess:
-    """The settings a settings row holds."""
-    data = json.loads(entity["Data"])
-    return RequestProcess(
-        use_own_process=data["useOwnProcess"],
-        message=data.get("message"),
-        documentation_url=data.get("documentationUrl"),
-        updated_at=data.get("updatedAt"),
-        updated_by=_person_from(data.get("updatedBy")),
-        notify_admins=data.get("notifyAdmins") or [],
-        email_language=data.get("emailLanguage"),
-    )
-
-
-# ---- the connection to Microsoft 365 --------------------------------------------------------
-
-
-def connection_entity(tenant: str, connection: Microsoft365Connection) -> Entity:
-    """The connection row."""
-    data = {
-        "connected": connection.connected,
-        "connectedAt": _iso(connection.connected_at),
-        "connectedBy": _person(connection.connected_by),
-        "lastSyncAt": _iso(connection.last_sync_at),
-    }
-    return {"PartitionKey": tenant, "RowKey": keys.CONNECTION_KEY, "Data": dump(data)}
-
-
-def connection_from(entity: Entity) -> Microsoft365Connection:
-    """The connection a connection row holds."""
-    data = json.loads(entity["Data"])
-    return Microsoft365Connection(
-        connected=data["connected"],
-        connected_at=data.get("connectedAt"),
-        connected_by=_person_from(data.get("connectedBy")),
-        last_sync_at=data.get("lastSyncAt"),
-    )
-
-
 # ---- requests ------------------------------------------------------------------------------
 
 
@@ -236,17 +180,17 @@ def request_rows(tenant: str, request: LicenseRequest) -> tuple[Entity, Entity]:
         "id": request.id,
         "productId": request.product_id,
         "productName": request.product_name,
-        "requester": _person(request.requester),
+        "requester": person_data(request.requester),
         "justification": request.justification,
         "status": request.status,
-        "createdAt": _iso(request.created_at),
-        "expiresAt": _iso(request.expires_at),
+        "createdAt": iso_text(request.created_at),
+        "expiresAt": iso_text(request.expires_at),
         "decision": _decision(request.decision),
     }
     if request.fulfilment:
         fulfilment: dict[str, Any] = {
             "status": request.fulfilment.status,
-            "updatedAt": _iso(request.fulfilment.updated_at),
+            "updatedAt": iso_text(request.fulfilment.updated_at),
             "round": request.fulfilment.round,
             "throttled": request.fulfilment.throttled,
         }
@@ -326,12 +270,18 @@ def pending_entity(tenant: str, request: LicenseRequest) -> Entity:
         "id": request.id,
         "productId": request.product_id,
         "productName": request.product_name,
-        "requester": _person(request.requester),
+        "requester": person_data(request.requester),
         "userCount": len(request.users),
-        "createdAt": _iso(request.created_at),
+        "createdAt": iso_text(request.created_at),
         "status": request.status,
     }
-    return {"PartitionKey": tenant, "RowKey": keys.pending_key(request.id), "Data": dump(data)}
+    return {
+        "PartitionKey": tenant,
+        "RowKey": keys.pending_key(request.id),
+        "Data": dump(data),
+        # A property, so a list of some products' requests filters server-side.
+        "ProductId": request.product_id,
+    }
 
 
 def summary_from(entity: Entity) -> RequestSummary:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from azure.data.tables import UpdateMode
 
-from shared.adapters.tables import codec, keys
+from shared.adapters.tables import codec, keys, settings_codec
 from shared.adapters.tables.base import MAX_BATCH, TableBase, if_match
 from shared.adapters.tables.batch import Operation, TransactionFailed
 from shared.adapters.tables.errors import storage_call
@@ -35,13 +35,17 @@ class Microsoft365Rows(TableBase):
     @storage_call
     def get_connection(self, tenant: str) -> Versioned[Microsoft365Connection] | None:
         entity = self._get(tenant, keys.CONNECTION_KEY)
-        return Versioned(codec.connection_from(entity), codec.etag(entity)) if entity else None
+        return (
+            Versioned(settings_codec.connection_from(entity), codec.etag(entity))
+            if entity
+            else None
+        )
 
     @storage_call
     def save_connection(
         self, tenant: str, connection: Microsoft365Connection, etag: str | None
     ) -> None:
-        self._write(codec.connection_entity(tenant, connection), etag)
+        self._write(settings_codec.connection_entity(tenant, connection), etag)
         self._tenants.set_connected(tenant, connection.connected)
 
     @storage_call

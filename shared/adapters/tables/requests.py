@@ -14,7 +14,7 @@ from functools import partial
 
 from azure.data.tables import UpdateMode
 
-from shared.adapters.tables import codec, keys
+from shared.adapters.tables import codec, keys, settings_codec
 from shared.adapters.tables.base import if_match
 from shared.adapters.tables.batch import Operation, TransactionFailed
 from shared.adapters.tables.codec import Entity
@@ -78,11 +78,13 @@ class TableRequestStore(Microsoft365Rows):
     @storage_call
     def get_request_process(self, tenant: str) -> Versioned[RequestProcess] | None:
         entity = self._get(tenant, keys.PROCESS_KEY)
-        return Versioned(codec.process_from(entity), codec.etag(entity)) if entity else None
+        return (
+            Versioned(settings_codec.process_from(entity), codec.etag(entity)) if entity else None
+        )
 
     @storage_call
     def save_request_process(self, tenant: str, process: RequestProcess, etag: str | None) -> None:
-        self._write(codec.process_entity(tenant, process), etag)
+        self._write(settings_codec.process_entity(tenant, process), etag)
 
     # -- submit ----------------------------------------------------------------------------
 
@@ -97,11 +99,11 @@ class TableRequestStore(Microsoft365Rows):
         pending = rows.get(marker_key)
         connection = rows.get(keys.CONNECTION_KEY)
         return SubmitContext(
-            process=codec.process_from(process) if process else RequestProcess(),
+            process=settings_codec.process_from(process) if process else RequestProcess(),
             product=codec.product_from(product) if product else None,
             pending_id=pending["RequestId"] if pending else None,
             pending_marker_etag=codec.etag(pending) if pending else None,
-            connection=codec.connection_from(connection) if connection else None,
+            connection=settings_codec.connection_from(connection) if connection else None,
         )
 
     @storage_call
@@ -179,12 +181,19 @@ class TableRequestStore(Microsoft365Rows):
         created_after: datetime,
         limit: int,
         after_key: str | None,
+        product_ids: Sequence[str] | None = None,
     ) -> Page[RequestSummary]:
         # Pending requests have their own index rows; decided ones are read from the request
         # rows, skipping the (few) pending ones server-side.
         prefix = f"{keys.PENDING}|" if view == "pending" else f"{keys.REQUEST}|"
         rows, next_key = self._page(
-            tenant, prefix, created_after, limit, after_key, only_decided=view == "completed"
+            tenant,
+            prefix,
+            created_after,
+            limit,
+            after_key,
+            only_decided=view == "completed",
+            product_ids=product_ids,
         )
         return _SummaryPage(items=[codec.summary_from(r) for r in rows], next_key=next_key)
 
@@ -235,6 +244,7 @@ class TableRequestStore(Microsoft365Rows):
         after_key: str | None,
         *,
         only_decided: bool = False,
+        product_ids: Sequence[str] | None = None,
     ) -> tuple[list[Entity], str | None]:
         # Ids of requests created after the cutoff sort before its time key.
         high = prefix + time_key(created_after)
@@ -242,6 +252,12 @@ class TableRequestStore(Microsoft365Rows):
         where, params = (
             (" and Status ne @pending", {"pending": "pending"}) if only_decided else ("", {})
         )
+        if product_ids is not None:
+            # Bound parameters, never the caller's text in the filter; within the range.
+            names = [f"p{i}" for i in range(len(product_ids))] or ["none"]
+            # Spaces around the parentheses: parameters are bound word by word (as the SDK).
+            where += " and ( " + " or ".join(f"ProductId eq @{n}" for n in names) + " )"
+            params = {**params, **dict(zip(names, product_ids or ["~"], strict=True))}
         rows = self._range(tenant, low, high, limit + 1, where=where, params=params)
         next_key = rows[limit - 1]["RowKey"][len(prefix) :] if len(rows) > limit else None
         return rows[:limit], next_key

@@ -1,0 +1,71 @@
+"""Settings rows <-> models: the own request process and the connection to Microsoft 365."""
+
+from __future__ import annotations
+
+import json
+
+from shared.adapters.tables import keys
+from shared.adapters.tables.codec import Entity, iso_text, person_data, person_of
+from shared.adapters.tables.json_props import dump
+from shared.domain.identity import ADMIN_ROLES
+from shared.domain.microsoft365 import Microsoft365Connection
+from shared.domain.models import RequestProcess
+
+# ---- the own request process ---------------------------------------------------------------
+
+
+def process_entity(tenant: str, process: RequestProcess) -> Entity:
+    """The settings row."""
+    data = {
+        "useOwnProcess": process.use_own_process,
+        "message": process.message,
+        "documentationUrl": process.documentation_url,
+        "updatedAt": iso_text(process.updated_at),
+        "updatedBy": person_data(process.updated_by),
+        "notifyAdmins": list(process.notify_admins),
+    }
+    if process.email_language:
+        data["emailLanguage"] = process.email_language
+    if list(process.approver_roles) != list(ADMIN_ROLES):
+        data["approverRoles"] = list(process.approver_roles)
+    return {"PartitionKey": tenant, "RowKey": keys.PROCESS_KEY, "Data": dump(data)}
+
+
+def process_from(entity: Entity) -> RequestProcess:
+    """The settings a settings row holds."""
+    data = json.loads(entity["Data"])
+    return RequestProcess(
+        use_own_process=data["useOwnProcess"],
+        message=data.get("message"),
+        documentation_url=data.get("documentationUrl"),
+        updated_at=data.get("updatedAt"),
+        updated_by=person_of(data.get("updatedBy")),
+        notify_admins=data.get("notifyAdmins") or [],
+        email_language=data.get("emailLanguage"),
+        approver_roles=data.get("approverRoles") or list(ADMIN_ROLES),
+    )
+
+
+# ---- the connection to Microsoft 365 --------------------------------------------------------
+
+
+def connection_entity(tenant: str, connection: Microsoft365Connection) -> Entity:
+    """The connection row."""
+    data = {
+        "connected": connection.connected,
+        "connectedAt": iso_text(connection.connected_at),
+        "connectedBy": person_data(connection.connected_by),
+        "lastSyncAt": iso_text(connection.last_sync_at),
+    }
+    return {"PartitionKey": tenant, "RowKey": keys.CONNECTION_KEY, "Data": dump(data)}
+
+
+def connection_from(entity: Entity) -> Microsoft365Connection:
+    """The connection a connection row holds."""
+    data = json.loads(entity["Data"])
+    return Microsoft365Connection(
+        connected=data["connected"],
+        connected_at=data.get("connectedAt"),
+        connected_by=person_of(data.get("connectedBy")),
+        last_sync_at=data.get("lastSyncAt"),
+    )
