@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 # Browser tests drive Debian's chromium; Playwright must never download its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run test lint bench clean vendor-console
+.PHONY: install run test lint bench clean vendor-console screenshots
 
 $(PY_STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: lint
 	bash tools/ensure_chromium.sh
 	PYTHON=$(PYTHON) bash tools/ensure_checkov.sh
 	$(VENV)/bin/pytest
+
+# The README's pictures (docs/*.png), from the demo tenant `make run` sets up.
+screenshots: install
+	bash tools/ensure_chromium.sh
+	$(PY) -m tools.screenshots
 
 vendor-console: $(NODE_STAMP)
 	$(PY) -m tools.vendor_console

@@ -6,7 +6,8 @@ import { clear, focusFirst, h, messageBar } from "./dom.js";
 import { errorText } from "./errors.js";
 import { initialLanguage, language, setLanguage, t, translateStatic } from "./i18n.js";
 import { renderProducts } from "./views/products.js";
-import { renderMyRequests, renderRequestPage } from "./views/requester.js";
+import { renderMyRequests } from "./views/my-requests.js";
+import { renderRequestPage } from "./views/requester.js";
 import { renderRequests } from "./views/requests/index.js";
 import { renderSignIn } from "./views/signin.js";
 
@@ -23,8 +24,21 @@ const ROUTES = [
   // ?microsoft365=connected|denied|pending: where Microsoft's admin consent comes back to.
   { pattern: /^#\/products(?:\?([^#]*))?$/, view: "products", admin: true },
   { pattern: /^#\/request(?:\/([^/?]+))?$/, view: "request" },
-  { pattern: /^#\/my$/, view: "my" },
+  { pattern: /^#\/my(?:\/([^/?]+))?$/, view: "my" },
 ];
+
+/**
+ * Where `hash` leads `user`: itself, or for a request link (emails link to
+ * #/requests/{id}) opened by someone who is not an admin, their My requests with that
+ * request highlighted; null when it leads nowhere for them (then: home).
+ */
+function destination(hash, user) {
+  const match = ROUTES.find((r) => r.pattern.test(hash));
+  if (!match) return null;
+  if (!match.admin || user.isAdmin) return hash;
+  const id = match.view === "requests" ? hash.match(match.pattern)[1] : null;
+  return id ? `#/my/${id}` : null;
+}
 
 const session = { config: null, auth: null, user: null, api: null, signInMessage: null };
 let renderCount = 0;
@@ -76,9 +90,9 @@ async function onSignedIn(user) {
   session.signInMessage = null;
   updateChrome();
   const hash = location.hash;
-  const match = ROUTES.find((r) => r.pattern.test(hash));
-  if (!match || (match.admin && !user.isAdmin)) navigate(homeFor(user));
-  else route();
+  const next = destination(hash, user) || homeFor(user);
+  if (next !== hash) history.replaceState(null, "", next);
+  route();
 }
 
 function onUnauthorized() {
@@ -108,11 +122,14 @@ async function route() {
     return;
   }
   const hash = location.hash || homeFor(session.user);
-  const match = ROUTES.find((r) => r.pattern.test(hash));
-  if (!match || (match.admin && !session.user.isAdmin)) {
-    navigate(homeFor(session.user));
+  const next = destination(hash, session.user);
+  if (next !== hash) {
+    // Replaced, not pushed: Back does not return to a link that only redirects.
+    history.replaceState(null, "", next || homeFor(session.user));
+    route();
     return;
   }
+  const match = ROUTES.find((r) => r.pattern.test(hash));
   const param = hash.match(match.pattern)[1] ? decodeURIComponent(hash.match(match.pattern)[1]) : null;
   markCurrentNav(match.view);
   main.dataset.view = match.view;
@@ -121,7 +138,7 @@ async function route() {
     else if (match.view === "own-process") await renderRequests(ctx, { ownProcess: true });
     else if (match.view === "products") await renderProducts(ctx, { query: new URLSearchParams(param || "") });
     else if (match.view === "request") await renderRequestPage(ctx, { productId: param });
-    else if (match.view === "my") await renderMyRequests(ctx);
+    else if (match.view === "my") await renderMyRequests(ctx, { requestId: param });
   } catch (error) {
     if (!ctx.isCurrent()) return;
     clear(main).append(

@@ -1,5 +1,5 @@
 // Small pieces the views share: status and outcome badges, people (avatar, name, email),
-// a product's free licences, and how far an approval's assignment in Microsoft 365 got.
+// a product's free licenses, and how far an approval's assignment in Microsoft 365 got.
 
 import { badge, h, messageBar } from "./dom.js";
 import { formatDate, t } from "./i18n.js";
@@ -27,8 +27,8 @@ export function outcomeBadge(outcome, request = null) {
   return badge(OUTCOME_BADGE[outcome] || "warning", t(`outcome.${outcome}`));
 }
 
-/** Licences of a product neither assigned nor reserved (never below zero). */
-export function freeLicences(product) {
+/** Licenses of a product neither assigned nor reserved (never below zero). */
+export function freeLicenses(product) {
   return Math.max((product.totalLicenses ?? 0) - (product.assignedLicenses ?? 0) - (product.reservedLicenses ?? 0), 0);
 }
 
@@ -64,7 +64,7 @@ export function personText(user, ...more) {
 }
 
 /**
- * Why a user's licence could not be assigned: a sentence per failure code, and Microsoft
+ * Why a user's license could not be assigned: a sentence per failure code, and Microsoft
  * 365's own message under it. Nothing for a user who did not fail.
  */
 export function failureText(user) {
@@ -104,7 +104,7 @@ export function fulfilmentShort(request) {
   return h("span", { class: `cell-sub fulfilment-short fulfilment-short--${fulfilment.status}` }, t(`fulfilment.short.${fulfilment.status}`));
 }
 
-/** Whether `request` is approved and Microsoft 365 is still assigning its licences. */
+/** Whether `request` is approved and Microsoft 365 is still assigning its licenses. */
 export function isFulfilling(request) {
   return request.status === "approved" && request.fulfilment?.status === "pending";
 }

@@ -9,30 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.browser.console import Console, guard, watch
-
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Loopback only: any host name but localhost fails to resolve.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
+from tests.browser.console import CHROMIUM, Console, launch_chromium, new_context, open_tab
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +31,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium, headless, for the whole session."""
     if not CHROMIUM.exists():
         pytest.fail("/usr/bin/chromium is missing: run `bash tools/ensure_chromium.sh`")
-    browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-    )
+    browser = launch_chromium(playwright)
     try:
         yield browser
     finally:
@@ -72,33 +55,36 @@ def console_served(base_url: str) -> str:
 
 @pytest.fixture
 def open_console(browser: Browser, console_served: str) -> Iterator[OpenConsole]:
-    """open_console(locale="en-US", context=None, local_tls=False) -> a new tab on the console.
+    """open_console(locale="en-US", context=None, local_tls=False, viewport=None) -> a new
+    tab on the console.
 
     Each call without `context` is a new browser profile (a separate person); pass a
     Console's `page.context` to open a second tab of the same profile. `local_tls` lets
-    the profile visit the Graph emulator's pages, whose certificate is from a local CA.
+    the profile visit the Graph emulator's pages, whose certificate is from a local CA;
+    `viewport` is its window size (default 1440x900).
     Every tab must end with no CSP violation, script error or request outside loopback.
     """
     consoles: list[Console] = []
-    contexts = []
+    contexts: list[BrowserContext] = []
 
-    def open_(locale: str = "en-US", context: object = None, local_tls: bool = False) -> Console:
+    def open_(
+        locale: str = "en-US",
+        context: BrowserContext | None = None,
+        local_tls: bool = False,
+        viewport: dict[str, int] | None = None,
+    ) -> Console:
         problems: list[str] = []
         if context is None:
-            context = browser.new_context(
-                viewport={"width": 1440, "height": 900},
+            context = new_context(
+                browser,
+                console_served,
+                problems,
+                viewport=viewport,
                 locale=locale,
-                base_url=console_served,
-                ignore_https_errors=local_tls,
-                # No transitions (styles.css honours it): screenshots need no settling time.
-                reduced_motion="reduce",
+                local_tls=local_tls,
             )
-            guard(context, problems)  # type: ignore[arg-type]
             contexts.append(context)
-        page = context.new_page()  # type: ignore[attr-defined]
-        page.set_default_timeout(10_000)
-        watch(page, problems)
-        console = Console(page, console_served, problems)
+        console = open_tab(context, console_served, problems)
         consoles.append(console)
         return console
 

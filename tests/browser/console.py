@@ -1,20 +1,39 @@
-"""Drive the web console in a real Chromium: sign in, navigate, check accessibility, screenshot."""
+"""Drive the web console in a real Chromium: sign in, navigate, check accessibility, screenshot.
+
+Shared by the browser tests (tests/browser/conftest.py) and `make screenshots`
+(tools/screenshots.py), so the README's pictures come from the same browser, flags and
+guards as the tests.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / ".local" / "screenshots"
-DOCS_SCREENSHOT = ROOT / "docs" / "console.png"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Loopback only: any host name but localhost fails to resolve.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+# The sizes the console is checked at: the tests' default, and two common laptop screens.
+DESKTOP = {"width": 1440, "height": 900}
+LAPTOP = {"width": 1280, "height": 800}
+SMALL_LAPTOP = {"width": 1024, "height": 768}
 # Served by a Playwright route from node_modules, on the console's own origin, so the
 # console's CSP (script-src 'self') allows it: the CSP itself stays on for every test.
 AXE_PATH = "/api/console/__test__/axe.min.js"
@@ -43,7 +62,7 @@ class Console:
     ) -> Console:
         page = self.page
         expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
-        page.get_by_label("Organisation (tenant)").fill(tenant)
+        page.get_by_label("Organization (tenant)").fill(tenant)
         page.get_by_label("Email").fill(email)
         page.get_by_label("Display name (optional)").fill(name or "")
         page.get_by_label("Global admin").set_checked(admin)
@@ -71,9 +90,9 @@ class Console:
         assert not details, f"axe violations on {view}:\n" + "\n".join(details)
         return list(results)
 
-    def screenshot(self, name: str, *, docs: bool = False, height: int | None = None) -> Path:
-        """A full-page PNG under .local/screenshots/; `docs` also writes docs/console.png
-        when it is missing or UPDATE_DOCS_SCREENSHOT=1.
+    def screenshot(self, name: str, *, height: int | None = None) -> Path:
+        """A full-page PNG under .local/screenshots/ (the README's pictures are made by
+        `make screenshots`, from the demo tenant).
 
         `height` shows more of a tall pane (it scrolls within the viewport otherwise).
         """
@@ -87,11 +106,44 @@ class Console:
         self.page.screenshot(path=str(path), full_page=True)
         if height and size:
             self.page.set_viewport_size(size)
-        # docs/console.png is committed: refreshed on request, so runs leave no diff.
-        if docs and (not DOCS_SCREENSHOT.exists() or os.environ.get("UPDATE_DOCS_SCREENSHOT")):
-            DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, DOCS_SCREENSHOT)
         return path
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Debian's Chromium (tools/ensure_chromium.sh installs it), headless."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+
+
+def new_context(
+    browser: Browser,
+    base_url: str,
+    problems: list[str],
+    *,
+    viewport: dict[str, int] | None = None,
+    locale: str = "en-US",
+    local_tls: bool = False,
+) -> BrowserContext:
+    """A new browser profile on the console, guarded (see `guard`)."""
+    context = browser.new_context(
+        viewport=viewport or DESKTOP,  # type: ignore[arg-type]
+        locale=locale,
+        base_url=base_url,
+        ignore_https_errors=local_tls,
+        # No transitions (styles.css honours it): screenshots need no settling time.
+        reduced_motion="reduce",
+    )
+    guard(context, problems)
+    return context
+
+
+def open_tab(context: BrowserContext, base_url: str, problems: list[str]) -> Console:
+    """A new tab of `context` on the console, its problems recorded in `problems`."""
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    watch(page, problems)
+    return Console(page, base_url, problems)
 
 
 def guard(context: BrowserContext, problems: list[str]) -> None:

@@ -68,8 +68,8 @@ def test_admin_approves_in_part_choosing_the_product_and_switching_an_app_off(
     choice = pane.locator("#product-choice")
     expect(choice.get_by_role("radio")).to_have_count(2)
     expect(choice).to_contain_text("Visio Suite")
-    expect(choice).to_contain_text("3 licences available")
-    expect(choice).to_contain_text("5 licences available")
+    expect(choice).to_contain_text("3 licenses available")
+    expect(choice).to_contain_text("5 licenses available")
     expect(choice).not_to_contain_text("Project Plan 3")
 
     pane.get_by_role("button", name="Don't assign to alex@contoso.com").click()
@@ -86,7 +86,7 @@ def test_admin_approves_in_part_choosing_the_product_and_switching_an_app_off(
     expect(apps.get_by_role("checkbox")).to_have_count(3)
     apps.get_by_label("Whiteboard").uncheck()
     pane.get_by_label("Message to users (optional)").fill("Welcome to Visio")
-    admin.screenshot("admin-request-detail", docs=True, height=1180)
+    admin.screenshot("admin-request-detail", height=1180)
     admin.check_accessibility("request detail pane")
 
     pane.get_by_role("button", name="Approve", exact=True).click()
@@ -97,8 +97,8 @@ def test_admin_approves_in_part_choosing_the_product_and_switching_an_app_off(
     expect(pane).to_contain_text("Whiteboard")
     outcomes = pane.locator(".people__item")
     expect(outcomes.filter(has_text="alex@contoso.com")).to_contain_text("Not assigned")
-    expect(outcomes.filter(has_text="lynne@contoso.com")).to_contain_text("Licence assigned")
-    expect(outcomes.filter(has_text="megan@contoso.com")).to_contain_text("Licence assigned")
+    expect(outcomes.filter(has_text="lynne@contoso.com")).to_contain_text("License assigned")
+    expect(outcomes.filter(has_text="megan@contoso.com")).to_contain_text("License assigned")
     admin.screenshot("admin-request-approved")
     admin.check_accessibility("approved request")
 
@@ -164,13 +164,13 @@ def test_without_fulfils_only_the_requested_product_is_offered(
     admin.open(f"#/requests/{submitted['id']}")
     admin.sign_in(tenant.id, "admin@contoso.com", admin=True)
     pane = admin.page.locator("aside.pane")
-    expect(pane).to_contain_text("Visio Plan 2: 5 licences available")
+    expect(pane).to_contain_text("Visio Plan 2: 5 licenses available")
     expect(pane.locator("#product-choice")).to_have_count(0)
     apps = pane.locator("fieldset", has_text="Apps and services")
     expect(apps.get_by_role("checkbox")).to_have_count(1)
 
 
-def test_insufficient_licences_say_how_many_are_missing(
+def test_insufficient_licenses_say_how_many_are_missing(
     tenant: Tenant, open_console: OpenConsole
 ) -> None:
     tenant.add_product("visio-plan-2", name="Visio Plan 2", total=1, plans=["visio"])
@@ -179,12 +179,12 @@ def test_insufficient_licences_say_how_many_are_missing(
     admin = open_console().open(f"#/requests/{submitted['id']}")
     admin.sign_in(tenant.id, "admin@contoso.com", admin=True)
     pane = admin.page.locator("aside.pane")
-    expect(pane).to_contain_text("Visio Plan 2: 1 licence available")
+    expect(pane).to_contain_text("Visio Plan 2: 1 license available")
     pane.get_by_role("button", name="Approve", exact=True).click()
     alert = pane.get_by_role("alert")
     expect(alert).to_contain_text("1 available, this approval needs 3 (2 missing)")
-    admin.screenshot("admin-insufficient-licences")
-    admin.check_accessibility("insufficient licences")
+    admin.screenshot("admin-insufficient-licenses")
+    admin.check_accessibility("insufficient licenses")
     assert tenant.admin.get(f"/api/requests/{submitted['id']}").json()["status"] == "pending"
 
 
@@ -256,7 +256,7 @@ def test_own_request_process_banner_and_pane(tenant: Tenant, open_console: OpenC
     admin.sign_in(tenant.id, "admin@contoso.com", admin=True)
     page = admin.page
     expect(page.locator("#requests-table")).to_be_visible()
-    expect(page.get_by_text("Users are sent to your organisation's request process")).to_have_count(
+    expect(page.get_by_text("Users are sent to your organization's request process")).to_have_count(
         0
     )
     page.get_by_role("link", name="Use your own request process").click()
@@ -265,13 +265,13 @@ def test_own_request_process_banner_and_pane(tenant: Tenant, open_console: OpenC
     pane.get_by_role("checkbox", name="Use your own request process").check()
     pane.get_by_role("button", name="Save").click()
     expect(pane.get_by_role("alert")).to_contain_text("Required while the setting is on")
-    pane.get_by_label("Message to users").fill("Ask the IT service desk for licences.")
-    pane.get_by_label("Documentation link (optional)").fill("https://it.contoso.com/licences")
+    pane.get_by_label("Message to users").fill("Ask the IT service desk for licenses.")
+    pane.get_by_label("Documentation link (optional)").fill("https://it.contoso.com/licenses")
     admin.screenshot("admin-own-process")
     admin.check_accessibility("own process pane")
     pane.get_by_role("button", name="Save").click()
 
-    banner = page.get_by_text("Users are sent to your organisation's request process")
+    banner = page.get_by_text("Users are sent to your organization's request process")
     expect(banner).to_be_visible()
     # Requests made before it was switched on stay listed until decided (R6).
     expect(page.locator("#requests-table tbody tr", has_text="Visio Plan 2")).to_have_count(1)
@@ -279,7 +279,7 @@ def test_own_request_process_banner_and_pane(tenant: Tenant, open_console: OpenC
     admin.check_accessibility("requests with own-process banner")
     process = tenant.user.get("/api/settings/request-process").json()
     assert process["useOwnProcess"] is True
-    assert process["documentationUrl"] == "https://it.contoso.com/licences"
+    assert process["documentationUrl"] == "https://it.contoso.com/licenses"
 
     # Switching it off (R7) from the banner's link.
     page.get_by_role("link", name="Change request process").click()
@@ -313,10 +313,10 @@ def test_admin_edits_a_product(tenant: Tenant, open_console: OpenConsole) -> Non
 
     row.get_by_role("button", name="Edit Visio Plan 2").click()
     dialog = admin.page.get_by_role("dialog", name="Edit Visio Plan 2")
-    dialog.get_by_label("Total licences").fill("1")
+    dialog.get_by_label("Total licenses").fill("1")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog.get_by_role("alert")).to_contain_text("At least 2")
-    dialog.get_by_label("Total licences").fill("12")
+    dialog.get_by_label("Total licenses").fill("12")
     dialog.get_by_label("Allowed").check()
     admin.screenshot("admin-product-edit")
     admin.check_accessibility("product edit dialog")
@@ -346,7 +346,7 @@ def test_admin_adds_a_manual_product(tenant: Tenant, open_console: OpenConsole) 
     dialog.get_by_role("button", name="Add product").click()
     expect(dialog.get_by_role("alert")).to_contain_text("Up to 64 letters")
     dialog.get_by_label("Product ID").fill("visio-suite")
-    dialog.get_by_label("Total licences").fill("4")
+    dialog.get_by_label("Total licenses").fill("4")
     dialog.get_by_label("Apps and services (optional)").fill("Visio\nWhiteboard\n")
     admin.screenshot("admin-product-add")
     admin.check_accessibility("add product dialog")

@@ -46,7 +46,9 @@ def test_a_connected_tenants_products_come_from_microsoft365_and_an_admin_blocks
     section = page.locator("#microsoft365")
     expect(section).to_contain_text("Connected")
     expect(section).to_contain_text("admin@contoso.com")
-    expect(section.get_by_role("button", name="Sync now")).to_be_visible()
+    # Sync is the page's, beside Add product, once connected.
+    expect(page.get_by_role("button", name="Sync from Microsoft 365")).to_be_visible()
+    expect(page.get_by_role("button", name="Add product")).to_be_visible()
     expect(section.get_by_role("button", name="Connect Microsoft 365")).to_have_count(0)
     row = page.locator(f'#products-table tbody tr[data-product="{E3}"]')
     expect(row.get_by_role("rowheader")).to_contain_text("Office 365 E3")
@@ -64,7 +66,7 @@ def test_a_connected_tenants_products_come_from_microsoft365_and_an_admin_blocks
     # Seats and apps are Microsoft 365's: the dialog shows them, and where to buy more.
     row.get_by_role("button", name="Edit Office 365 E3").click()
     dialog = page.get_by_role("dialog", name="Edit Office 365 E3")
-    expect(dialog.get_by_label("Total licences")).to_have_count(0)
+    expect(dialog.get_by_label("Total licenses")).to_have_count(0)
     expect(dialog).to_contain_text("License counts and apps come from Microsoft 365")
     expect(dialog).to_contain_text(f"{consumed} of {total} assigned")
     link = dialog.get_by_role("link", name=re.compile("Microsoft 365 admin center"))
@@ -84,7 +86,7 @@ def test_a_connected_tenants_products_come_from_microsoft365_and_an_admin_blocks
     assert (saved["name"], saved["selfServicePurchase"]) == ("Office E3 for staff", "blocked")
     assert (saved["totalLicenses"], saved["assignedLicenses"]) == (total, consumed)
 
-    section.get_by_role("button", name="Sync now").click()
+    page.get_by_role("button", name="Sync from Microsoft 365").click()
     expect(page.locator("#toast")).to_contain_text("Products synced with Microsoft 365")
     expect(page.locator(":focus")).to_have_id("sync-m365")
 
@@ -231,7 +233,7 @@ def test_a_failed_assignment_shows_why_and_an_admin_retries_it(
 ) -> None:
     """The admin asked for themselves and Nestor, who has no usage location, and approves:
     the pane follows the assignment in Microsoft 365, My requests and the pane say why
-    Nestor's licence is missing, and a retry assigns it."""
+    Nestor's license is missing, and a retry assigns it."""
     _block(m365, E3)
     made = m365.admin.post(
         "/api/requests", {"productId": E3, "users": [{"email": "nestor@contoso.com"}]}
@@ -265,7 +267,7 @@ def test_a_failed_assignment_shows_why_and_an_admin_retries_it(
     row = page.locator("#my-requests tbody tr", has_text="Office 365 E3")
     expect(row).to_contain_text("Partly assigned in Microsoft 365")
     expect(row.locator('.outcomes li[data-email="admin@contoso.com"]')).to_contain_text(
-        "Licence assigned"
+        "License assigned"
     )
     nestor = row.locator('.outcomes li[data-email="nestor@contoso.com"]')
     expect(nestor).to_contain_text("Assignment failed")
@@ -278,11 +280,11 @@ def test_a_failed_assignment_shows_why_and_an_admin_retries_it(
     admin.open(f"#/requests/{request_id}")
     pane.get_by_role("button", name="Retry failed assignments").click()
     expect(status).to_contain_text("Licenses assigned in Microsoft 365", timeout=20_000)
-    expect(person).to_contain_text("Licence assigned")
+    expect(person).to_contain_text("License assigned")
     expect(person).not_to_contain_text("No usage location")
     expect(pane.get_by_role("button", name="Retry failed assignments")).to_have_count(0)
     admin.screenshot("admin-request-retried")
     done = m365.admin.get(f"/api/requests/{request_id}").json()
     assert done["fulfilment"] == {**done["fulfilment"], "status": "done", "round": 2}
-    licences = graph.graph(m365.id, "GET", "/users/nestor@contoso.com?$select=assignedLicenses")
-    assert E3_SKU in {a["skuId"] for a in licences.json()["assignedLicenses"]}
+    licenses = graph.graph(m365.id, "GET", "/users/nestor@contoso.com?$select=assignedLicenses")
+    assert E3_SKU in {a["skuId"] for a in licenses.json()["assignedLicenses"]}

@@ -1,5 +1,5 @@
 // Admin: the Microsoft 365 connection on the Products page (X11): connect by admin
-// consent, sync now, disconnect after confirming.
+// consent, disconnect after confirming; and the page's "Sync from Microsoft 365" button.
 
 import { clear, h, messageBar, uid } from "../dom.js";
 import { errorText } from "../errors.js";
@@ -40,6 +40,30 @@ export function microsoft365Section(ctx, connection, alert, rerender) {
   return section;
 }
 
+/**
+ * "Sync from Microsoft 365" (a connected tenant): reads the subscriptions again now
+ * rather than at the next hourly sync. Messages go to the page's `alert`.
+ */
+export function syncButton(ctx, alert, rerender) {
+  const sync = h("button", { type: "button", class: "btn btn--secondary", id: "sync-m365" }, h("span", { class: "icon icon--refresh", "aria-hidden": "true" }), t("m365.sync"));
+  sync.addEventListener("click", async () => {
+    sync.disabled = true;
+    sync.setAttribute("aria-busy", "true");
+    clear(alert);
+    try {
+      await ctx.api.post("/products/sync");
+      ctx.toast(t("m365.synced"));
+      await rerender({ focus: "#sync-m365" });
+    } catch (error) {
+      alert.append(messageBar("error", errorText(error)));
+      sync.disabled = false;
+      sync.removeAttribute("aria-busy");
+      alert.focus();
+    }
+  });
+  return sync;
+}
+
 /** Off to Microsoft's admin-consent page; it sends the admin back to #/products?microsoft365=… */
 async function startConsent(ctx, button, alert) {
   button.disabled = true;
@@ -61,23 +85,7 @@ function connectedBody(ctx, connection, alert, rerender) {
     [t("m365.connectedOn"), connection.connectedAt ? h("time", { datetime: connection.connectedAt }, formatDate(connection.connectedAt)) : "—"],
     [t("m365.lastSync"), connection.lastSyncAt ? h("time", { datetime: connection.lastSyncAt }, formatDate(connection.lastSyncAt)) : t("m365.never")],
   ];
-  const sync = h("button", { type: "button", class: "btn btn--secondary", id: "sync-m365" }, h("span", { class: "icon icon--refresh", "aria-hidden": "true" }), t("m365.sync"));
   const disconnect = h("button", { type: "button", class: "btn btn--subtle", id: "disconnect-m365" }, t("m365.disconnect"));
-  sync.addEventListener("click", async () => {
-    sync.disabled = true;
-    sync.setAttribute("aria-busy", "true");
-    clear(alert);
-    try {
-      await ctx.api.post("/products/sync");
-      ctx.toast(t("m365.synced"));
-      await rerender({ focus: "#sync-m365" });
-    } catch (error) {
-      alert.append(messageBar("error", errorText(error)));
-      sync.disabled = false;
-      sync.removeAttribute("aria-busy");
-      alert.focus();
-    }
-  });
   const dialog = confirmDisconnect(async () => {
     disconnect.disabled = true;
     clear(alert);
@@ -98,7 +106,7 @@ function connectedBody(ctx, connection, alert, rerender) {
     "div",
     { class: "m365__body" },
     h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
-    h("div", { class: "actions" }, sync, disconnect),
+    h("div", { class: "actions" }, disconnect),
     dialog,
   );
 }

@@ -135,7 +135,7 @@ export function peoplePicker(ctx, { input, wrap, label, status, onPick, skip, en
     } catch (error) {
       if (ticket !== sequence) return;
       if (hasCode(error, "not_connected")) {
-        // The organisation has no Microsoft 365: addresses are typed, as before.
+        // The organization has no Microsoft 365: addresses are typed, as before.
         setEnabled(false);
         return;
       }

@@ -1,6 +1,6 @@
-// Admin: the dialogs of the Products page: edit a product (a manual one: name, licences,
+// Admin: the dialogs of the Products page: edit a product (a manual one: name, licenses,
 // self-service; a Microsoft 365 one: display name, self-service, licensing group, its
-// licences and apps read-only) and add a manual product.
+// licenses and apps read-only) and add a manual product.
 
 import { clear, field, h, messageBar, uid } from "../dom.js";
 import { errorText } from "../errors.js";

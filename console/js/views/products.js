@@ -1,12 +1,12 @@
-// Admin: products with licences total / assigned / available, where each comes from
+// Admin: products with licenses total / assigned / available, where each comes from
 // (Microsoft 365 or manual), self-service switch, edit and add (X1, X11); and the
 // Microsoft 365 connection above them.
 
 import { badge, clear, h, messageBar } from "../dom.js";
 import { errorText, isNotFound } from "../errors.js";
 import { formatNumber, t } from "../i18n.js";
-import { freeLicences } from "../widgets.js";
-import { microsoft365Section } from "./microsoft365.js";
+import { freeLicenses } from "../widgets.js";
+import { microsoft365Section, syncButton } from "./microsoft365.js";
 import { openAddProduct, openEditor, productBody } from "./product-dialogs.js";
 
 // Where Microsoft's admin consent sends the admin back: #/products?microsoft365=<outcome>.
@@ -38,8 +38,11 @@ export async function renderProducts(ctx, { query = null, notice = null, focus =
     history.replaceState(null, "", "#/products");
   }
   const rerender = (next = {}) => renderProducts(ctx, next);
+  // "Add product": a product outside Microsoft 365 (source manual); once connected, the
+  // subscriptions come from Microsoft 365, synced hourly or now.
   const add = h("button", { type: "button", class: "btn btn--secondary", id: "add-product" }, h("span", { class: "icon icon--add", "aria-hidden": "true" }), t("products.add"));
   add.addEventListener("click", () => openAddProduct(ctx, products, add, rerender));
+  const sync = connection?.connected ? syncButton(ctx, alert, rerender) : null;
   const page = h(
     "div",
     { class: "page page--wide" },
@@ -47,15 +50,26 @@ export async function renderProducts(ctx, { query = null, notice = null, focus =
       "div",
       { class: "page-header page-header--actions" },
       h("div", {}, h("h1", {}, t("products.title")), h("p", { class: "intro" }, t("products.intro"))),
-      add,
+      h("div", { class: "page-header__actions" }, add, sync),
     ),
     alert,
     connection ? microsoft365Section(ctx, connection, alert, rerender) : null,
   );
-  page.append(products.length ? productsTable(ctx, products, alert, rerender) : h("p", { class: "empty" }, t("products.empty")));
+  page.append(products.length ? productsTable(ctx, products, alert, rerender) : emptyProducts(connection));
   clear(main).append(page);
   if (focus) main.querySelector(focus)?.focus();
   else if (notice || CONSENT_NOTICES[consent]) alert.focus();
+}
+
+/** No products yet: what to do next (the buttons are in the header and the Microsoft 365 card). */
+function emptyProducts(connection) {
+  const canConnect = Boolean(connection?.available && !connection.connected);
+  return h(
+    "div",
+    { class: "empty", id: "products-empty" },
+    h("p", { class: "empty__title" }, t("products.empty")),
+    h("p", {}, t(canConnect ? "products.emptyNextConnect" : "products.emptyNext")),
+  );
 }
 
 function productsTable(ctx, products, alert, rerender) {
@@ -76,7 +90,7 @@ function productsTable(ctx, products, alert, rerender) {
         formatNumber(product.assignedLicenses),
         reserved > 0 ? h("span", { class: "cell-sub", title: t("products.reservedHelp") }, t("products.reserved", { count: formatNumber(reserved) })) : null,
       ),
-      h("td", { class: "num" }, formatNumber(freeLicences(product))),
+      h("td", { class: "num" }, formatNumber(freeLicenses(product))),
       h("td", {}, selfServiceSwitch(ctx, product, alert)),
       h("td", {}, edit),
     );

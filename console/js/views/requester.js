@@ -1,11 +1,12 @@
 // Requesters: the products they can request and the request form (R1, R2, R6, with the
-// people picker of X11), and "My requests" with per-user outcomes (X4) and how far
-// Microsoft 365 got assigning them (X11).
+// people picker of X11); a request for a product they already asked for is added to the
+// pending one (X3), and the form says so before sending. My requests: my-requests.js.
 
 import { badge, clear, field, h, messageBar, uid } from "../dom.js";
 import { errorText, hasCode } from "../errors.js";
 import { formatDate, t } from "../i18n.js";
-import { avatar, displayName, failureText, fulfilmentShort, isFulfilling, MAX_POLLS, outcomeBadge, personText, pollDelay, statusBadge } from "../widgets.js";
+import { avatar, displayName, personText } from "../widgets.js";
+import { loadMyRequests, roleIn } from "./my-requests.js";
 import { peoplePicker } from "./people-picker.js";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -41,12 +42,15 @@ export async function renderRequestPage(ctx, { productId = null } = {}) {
   }
   const product = productId ? products.find((p) => p.id === productId) : null;
   if (product && product.selfServicePurchase === "blocked") {
+    // Sending again while one is pending adds to it (X3): find it to say so first.
+    const pending = await pendingRequestFor(ctx, product.id);
+    if (!ctx.isCurrent()) return;
     // A tenant with Microsoft 365 products is connected: colleagues come from its directory.
-    page.append(requestForm(ctx, product, products.some((p) => p.source === "microsoft365")));
+    page.append(requestForm(ctx, product, products.some((p) => p.source === "microsoft365"), pending));
     return;
   }
   if (!products.length) {
-    page.append(h("p", { class: "empty" }, t("request.empty")));
+    page.append(h("div", { class: "empty", id: "request-empty" }, h("p", { class: "empty__title" }, t("request.empty")), h("p", {}, t("request.emptyNext"))));
     return;
   }
   const rows = products.map((p) =>
@@ -79,7 +83,28 @@ export async function renderRequestPage(ctx, { productId = null } = {}) {
   );
 }
 
-function requestForm(ctx, product, connected) {
+/** The caller's own pending request for `productId` (X3), or null (also when unknown). */
+async function pendingRequestFor(ctx, productId) {
+  try {
+    const mine = await loadMyRequests(ctx);
+    return mine.find((r) => r.productId === productId && r.status === "pending" && roleIn(r, ctx.user) === "requester") || null;
+  } catch {
+    return null; // no warning: the API still merges
+  }
+}
+
+function mergeNotice(product, pending) {
+  const notice = messageBar(
+    "info",
+    h("p", {}, t("request.merge", { product: product.name, date: formatDate(pending.createdAt) })),
+    h("p", {}, h("a", { href: `#/my/${encodeURIComponent(pending.id)}`, class: "link" }, t("request.mergeView"))),
+  );
+  notice.id = "merge-notice";
+  notice.setAttribute("role", "note");
+  return notice;
+}
+
+function requestForm(ctx, product, connected, pending) {
   // Other users: {email, name}; `unknown` holds the addresses the directory refused.
   const others = [];
   const unknown = new Set();
@@ -169,6 +194,7 @@ function requestForm(ctx, product, connected) {
     "form",
     { class: "form card", "aria-labelledby": titleId, novalidate: true },
     h("h2", { id: titleId }, t("request.formTitle", { name: product.name })),
+    pending ? mergeNotice(product, pending) : null,
     alert,
     h("p", {}, t("request.youIncluded")),
     h(
@@ -192,13 +218,14 @@ function requestForm(ctx, product, connected) {
     submit.disabled = true;
     clear(alert);
     try {
-      const { status } = await ctx.api.post("/requests", {
+      const { status, data } = await ctx.api.post("/requests", {
         productId: product.id,
         users: others.map((o) => (o.name ? { email: o.email, name: o.name } : { email: o.email })),
         justification: justification.value.trim() || null,
       });
-      ctx.session.myNotice = status === 201 ? "request.sent" : "request.existing";
-      ctx.navigate("#/my");
+      // 200: added to the pending request (X3), which My requests then highlights.
+      ctx.session.myNotice = status === 201 ? "request.sent" : "request.merged";
+      ctx.navigate(data?.id ? `#/my/${encodeURIComponent(data.id)}` : "#/my");
     } catch (error) {
       submit.disabled = false;
       if (hasCode(error, "own_request_process")) {
@@ -214,86 +241,4 @@ function requestForm(ctx, product, connected) {
     }
   });
   return form;
-}
-
-async function loadMyRequests(ctx) {
-  const items = [];
-  let cursor = null;
-  do {
-    const page = await ctx.api.get(`/me/requests?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor && items.length < 500);
-  return items;
-}
-
-export async function renderMyRequests(ctx) {
-  const { main } = ctx;
-  const items = await loadMyRequests(ctx);
-  if (!ctx.isCurrent()) return;
-  const page = h("div", { class: "page page--wide" }, h("div", { class: "page-header" }, h("h1", {}, t("my.title")), h("p", { class: "intro" }, t("my.intro"))));
-  if (ctx.session.myNotice) {
-    page.append(messageBar("success", t(ctx.session.myNotice)));
-    ctx.session.myNotice = null;
-  }
-  clear(main).append(page);
-  if (!items.length) {
-    page.append(h("p", { class: "empty" }, t("my.empty")));
-    return;
-  }
-  const table = myRequestsTable(items);
-  page.append(table);
-  if (items.some(isFulfilling)) pollMyRequests(ctx, table);
-}
-
-/** While Microsoft 365 assigns an approval's licences, look again every few seconds. */
-async function pollMyRequests(ctx, table) {
-  for (let round = 0; round < MAX_POLLS; round += 1) {
-    await new Promise((resolve) => setTimeout(resolve, pollDelay(round)));
-    if (!ctx.isCurrent() || !table.isConnected) return;
-    let items;
-    try {
-      items = await loadMyRequests(ctx);
-    } catch {
-      continue; // a blip: the next round tries again
-    }
-    if (!ctx.isCurrent() || !table.isConnected) return;
-    const next = myRequestsTable(items);
-    table.replaceWith(next);
-    table = next;
-    if (!items.some(isFulfilling)) return;
-  }
-}
-
-function myRequestsTable(items) {
-  const rows = items.map((r) =>
-    h(
-      "tr",
-      { dataset: { request: r.id } },
-      h("th", { scope: "row" }, r.productName),
-      h("td", {}, h("time", { datetime: r.createdAt }, formatDate(r.createdAt))),
-      h("td", {}, statusBadge(r.status), fulfilmentShort(r)),
-      h(
-        "td",
-        {},
-        h(
-          "ul",
-          { class: "outcomes" },
-          r.users.map((u) => h("li", { dataset: { email: u.email } }, h("span", { class: "outcomes__who" }, u.name ? `${u.name} (${u.email})` : u.email), " ", outcomeBadge(u.outcome, r), failureText(u))),
-        ),
-      ),
-      h("td", {}, r.decision?.message || ""),
-    ),
-  );
-  return h(
-    "div",
-    { class: "table-wrap" },
-    h(
-      "table",
-      { class: "table", id: "my-requests" },
-      h("caption", { class: "visually-hidden" }, t("my.caption")),
-      h("thead", {}, h("tr", {}, ["product", "date", "status", "users", "message"].map((c) => h("th", { scope: "col" }, t(`my.col.${c}`))))),
-      h("tbody", {}, rows),
-    ),
-  );
 }

@@ -4,7 +4,8 @@
 import { badge, clear, field, h, messageBar, uid } from "../../dom.js";
 import { errorText, hasCode } from "../../errors.js";
 import { formatNumber, t } from "../../i18n.js";
-import { avatar, displayName, freeLicences, personText } from "../../widgets.js";
+import { avatar, displayName, freeLicenses, personText } from "../../widgets.js";
+import { seatCheck } from "./seats.js";
 
 /**
  * The products an admin may assign for a request for `requestedId`: those whose `fulfils`
@@ -27,6 +28,14 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
   const fulfilling = fulfillingProducts(request.productId, products);
   let chosen = fulfilling[0] || null;
   const form = h("form", { class: "form pane__form", novalidate: true });
+  // Another product picked from the seat warning: check its radio as the admin would.
+  const seats = seatCheck(request, fulfilling, (product) => {
+    const radio = form.querySelector(`input[name=product][value="${CSS.escape(product.id)}"]`);
+    if (!radio) return;
+    radio.checked = true;
+    radio.dispatchEvent(new Event("change"));
+    radio.focus();
+  });
 
   // Users, and "Do not assign to these users" (R9).
   const usersList = h("ul", { class: "people", id: "users-included" });
@@ -55,6 +64,7 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
     clear(usersHint);
     if (excluded.size === request.users.length) usersHint.append(messageBar("warning", t("detail.noUsersLeft")));
     approve.disabled = excluded.size === request.users.length;
+    seats.update(chosen, excluded);
     if (focusEmail && focusIn) {
       focusIn.querySelector(`button[data-email="${CSS.escape(focusEmail)}"]`)?.focus();
     }
@@ -90,11 +100,12 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
       h("p", { class: "field__help" }, t("detail.selectProductHelp", { product: request.productName })),
       fulfilling.map((product, index) => {
         const id = `${group}-${index}`;
-        const free = freeLicences(product);
+        const free = freeLicenses(product);
         const input = h("input", { type: "radio", name: "product", id, value: product.id, checked: index === 0 });
         input.addEventListener("change", () => {
           chosen = product;
           renderApps();
+          seats.update(chosen, excluded);
         });
         return h(
           "div",
@@ -105,7 +116,7 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
       }),
     );
   } else if (chosen) {
-    const free = freeLicences(chosen);
+    const free = freeLicenses(chosen);
     productSection = h("p", { class: "field__help" }, t(free === 1 ? "detail.licensesFreeOne" : "detail.licensesFree", { product: chosen.name, count: formatNumber(free) }));
   }
 
@@ -157,17 +168,18 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
     h(
       "section",
       { class: "pane__section" },
-      h("h3", {}, t("detail.users")),
+      h("h3", { id: "users-heading" }, t("detail.users")),
       h("p", { class: "field__help" }, t("detail.usersHelp")),
       usersList,
       h("h3", {}, t("detail.excluded")),
       excludedList,
       usersHint,
     ),
-    productSection ? h("section", { class: "pane__section" }, productSection) : null,
+    productSection ? h("section", { class: "pane__section" }, productSection, seats.detail) : null,
     h("section", { class: "pane__section" }, appsSlot),
     h("section", { class: "pane__section" }, field(t("detail.message"), message, t("detail.messageHelp"))),
-    h("div", { class: "pane__footer" }, approve, deny),
+    // Sticky: the decision and what it takes stay in view however long the form.
+    h("div", { class: "pane__footer pane__footer--decision" }, seats.summary, h("div", { class: "pane__actions" }, approve, deny)),
     dialog,
   );
   renderUsers();

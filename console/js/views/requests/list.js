@@ -3,7 +3,7 @@
 
 import { clear, h, messageBar, uid } from "../../dom.js";
 import { errorText } from "../../errors.js";
-import { formatDate, formatNumber, t } from "../../i18n.js";
+import { formatDate, formatDay, formatNumber, formatTimeAfterDay, t } from "../../i18n.js";
 import { avatar, displayName, statusBadge } from "../../widgets.js";
 
 const PAGE_SIZE = 25;
@@ -11,7 +11,15 @@ const FILTERS = ["pending", "completed", "all"];
 
 // The list's state, owned by this module: it survives opening and closing panes, and is
 // reloaded on filter change and decisions. `owner` is whose list it is (null: not loaded).
-const state = { filter: "pending", items: [], nextCursor: null, process: null, owner: null };
+const state = { filter: "pending", items: [], nextCursor: null, process: null, owner: null, returnTo: null };
+
+/**
+ * After a pane closes, focus goes back to what opened it: the row of request `id`, or
+ * the own-process link (`id` null). Called before navigating to the bare list.
+ */
+export function returnFocusTo(id) {
+  state.returnTo = { id };
+}
 
 function ownerOf(ctx) {
   return ctx.user.tenant + ctx.user.email;
@@ -50,7 +58,8 @@ export async function renderListPage(ctx, { selectedId = null, paneOpen = false 
   };
   const page = h(
     "div",
-    { class: "page page--wide" },
+    // With a pane: as tall as the window, the list and the pane each scrolling (styles.css).
+    { class: `page page--wide${paneOpen ? " page--split" : ""}` },
     h("div", { class: "page-header" }, h("h1", {}, t("requests.title")), h("p", { class: "intro" }, t("requests.intro"))),
     bannerSlot,
     commandBar(ctx, refreshList),
@@ -58,6 +67,12 @@ export async function renderListPage(ctx, { selectedId = null, paneOpen = false 
   );
   clear(main).append(page);
   refreshList();
+  if (!paneOpen && state.returnTo) {
+    const { id } = state.returnTo;
+    state.returnTo = null;
+    const target = id ? listArea.querySelector(`a[data-request="${CSS.escape(id)}"]`) : page.querySelector("#own-process-link");
+    target?.focus();
+  }
   return {
     pane: paneArea,
     reload: () => load(ctx),
@@ -119,20 +134,32 @@ function commandBar(ctx, refreshList) {
 function renderTable(ctx, area, selectedId) {
   clear(area);
   if (!state.items.length) {
-    area.append(h("p", { class: "empty" }, t(`requests.empty.${state.filter}`)));
+    area.append(
+      h(
+        "div",
+        { class: "empty", id: "requests-empty" },
+        h("p", { class: "empty__title" }, t(`requests.empty.${state.filter}`)),
+        h("p", {}, t("requests.emptyNext")),
+        h("a", { href: "#/products", class: "btn btn--secondary" }, t("requests.emptyProducts")),
+      ),
+    );
     return;
   }
-  const rows = state.items.map((item) =>
-    h(
+  // Beside a pane the columns narrow: each name stays on one line, cut with an ellipsis,
+  // and its title gives it whole.
+  const rows = state.items.map((item) => {
+    const requester = displayName(item.requester);
+    const when = formatDate(item.createdAt);
+    return h(
       "tr",
-      { class: item.id === selectedId ? "is-selected" : null, "aria-current": item.id === selectedId ? "true" : null },
-      h("th", { scope: "row" }, h("a", { href: `#/requests/${encodeURIComponent(item.id)}`, class: "row-link" }, item.productName)),
-      h("td", {}, h("span", { class: "person" }, avatar(displayName(item.requester)), h("span", {}, displayName(item.requester)))),
-      h("td", {}, h("time", { datetime: item.createdAt }, formatDate(item.createdAt))),
-      h("td", { class: "num" }, formatNumber(item.userCount)),
-      h("td", {}, statusBadge(item.status)),
-    ),
-  );
+      { class: item.id === selectedId ? "is-selected" : null, "aria-current": item.id === selectedId ? "true" : null, dataset: { request: item.id } },
+      h("th", { scope: "row" }, h("a", { href: `#/requests/${encodeURIComponent(item.id)}`, class: "row-link truncate", title: item.productName, dataset: { request: item.id } }, item.productName)),
+      h("td", {}, h("span", { class: "person" }, avatar(requester), h("span", { class: "truncate", title: item.requester.email ? `${requester} (${item.requester.email})` : requester }, requester))),
+      h("td", {}, h("time", { datetime: item.createdAt, class: "truncate", title: when }, h("span", { class: "date__day" }, formatDay(item.createdAt)), h("span", { class: "date__time" }, formatTimeAfterDay(item.createdAt)))),
+      h("td", { class: "num col-users" }, formatNumber(item.userCount)),
+      h("td", { class: "col-status" }, statusBadge(item.status)),
+    );
+  });
   const table = h(
     "table",
     { class: "table", id: "requests-table" },
@@ -143,11 +170,11 @@ function renderTable(ctx, area, selectedId) {
       h(
         "tr",
         {},
-        h("th", { scope: "col" }, t("requests.col.product")),
-        h("th", { scope: "col" }, t("requests.col.requester")),
-        h("th", { scope: "col" }, t("requests.col.date")),
-        h("th", { scope: "col", class: "num" }, t("requests.col.users")),
-        h("th", { scope: "col" }, t("requests.col.status")),
+        h("th", { scope: "col", class: "col-product", title: t("requests.col.product") }, t("requests.col.product")),
+        h("th", { scope: "col", class: "col-requester", title: t("requests.col.requester") }, t("requests.col.requester")),
+        h("th", { scope: "col", class: "col-date", title: t("requests.col.date") }, t("requests.col.date")),
+        h("th", { scope: "col", class: "num col-users" }, t("requests.col.users")),
+        h("th", { scope: "col", class: "col-status" }, t("requests.col.status")),
       ),
     ),
     h("tbody", {}, rows),

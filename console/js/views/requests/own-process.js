@@ -32,7 +32,7 @@ export async function renderProcessPane(ctx, area, { reloadList }) {
     field(t("process.url"), url, t("process.urlHelp")),
     field(t("process.notify"), notify, t("process.notifyHelp")),
     process.updatedBy ? h("p", { class: "field__help" }, t("process.updated", { name: process.updatedBy.name, date: formatDate(process.updatedAt) })) : null,
-    h("div", { class: "pane__footer" }, save, h("a", { href: "#/requests", class: "btn btn--secondary" }, t("cancel"))),
+    h("div", { class: "pane__footer" }, save, h("a", { href: "#/requests", class: "btn btn--secondary", dataset: { paneClose: "" } }, t("cancel"))),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

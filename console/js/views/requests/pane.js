@@ -18,7 +18,7 @@ export function paneShell(titleText, ...body) {
       "div",
       { class: "pane__header" },
       h("h2", { id: titleId, class: "pane__title" }, titleText),
-      h("a", { href: "#/requests", class: "btn btn--icon", "aria-label": t("close"), title: t("close") }, h("span", { class: "icon icon--dismiss", "aria-hidden": "true" })),
+      h("a", { href: "#/requests", class: "btn btn--icon", "aria-label": t("close"), title: t("closeEsc"), "aria-keyshortcuts": "Escape", dataset: { paneClose: "" } }, h("span", { class: "icon icon--dismiss", "aria-hidden": "true" })),
     ),
     ...body,
   );
