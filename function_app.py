@@ -5,15 +5,20 @@ import logging
 import azure.functions as func
 
 from functions import (
+    _routes,
+    bulk_http,
     console_http,
     dev_http,
     email_queue,
+    export_http,
     health_http,
     microsoft365_http,
+    openapi_http,
     products_http,
     requests_http,
     retention_timer,
     settings_http,
+    unknown_route_http,
 )
 from shared.adapters.telemetry import configure_telemetry
 from shared.config import get_settings
@@ -29,16 +34,24 @@ if settings.auth_mode == "dev":
         "AUTH_MODE=dev: tokens are signed with DEV_JWT_SECRET. Never use this outside local runs."
     )
 
-app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+# Keeps its function list once built: the host indexes with it, /api/openapi.json and the
+# catch-all's 404 / 405 read it (functions/_routes.py).
+app = _routes.RoutedFunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for area in (
     health_http,
     products_http,
     settings_http,
+    bulk_http,  # before requests_http: requests/decisions is not a request id
+    export_http,  # and requests/export neither
     requests_http,
     dev_http,
     email_queue,
     retention_timer,
     console_http,
     microsoft365_http,
+    openapi_http,
+    # Last: problem+json for every path and method no other route takes.
+    unknown_route_http,
 ):
     app.register_functions(area.bp)
+_routes.serve_routes_of(app)

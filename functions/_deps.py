@@ -21,15 +21,16 @@ if TYPE_CHECKING:
     from shared.app.retention import RetentionSweeper
     from shared.app.service import LicenseService
     from shared.config import Settings
-    from shared.domain import models
+    from shared.domain import bulk, models
     from shared.domain.identity import AdminRole, Principal
 else:
     auth = lazy_import("shared.adapters.auth")
     bootstrap = lazy_import("shared.bootstrap")
+    bulk = lazy_import("shared.domain.bulk")
     models = lazy_import("shared.domain.models")
     queries = lazy_import("shared.app.queries")
 
-__all__ = ["models", "queries"]
+__all__ = ["bulk", "models", "queries"]
 
 
 def service() -> LicenseService:

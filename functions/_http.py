@@ -13,6 +13,7 @@ import azure.functions as func
 
 from functions import _deps
 from shared.domain.errors import AppError, InvalidRequest, PayloadTooLarge, Unavailable
+from shared.domain.text import single_line_error
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
@@ -44,6 +45,17 @@ def json_response(data: Any, status: int = 200) -> func.HttpResponse:
         mimetype="application/json",
         charset="utf-8",
         headers=dict(_SECURITY_HEADERS),
+    )
+
+
+def csv_response(body: bytes, filename: str) -> func.HttpResponse:
+    """A CSV download (RFC 4180, UTF-8)."""
+    headers = {
+        **_SECURITY_HEADERS,
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+    return func.HttpResponse(
+        body, status_code=200, headers=headers, mimetype="text/csv", charset="utf-8"
     )
 
 
@@ -137,6 +149,7 @@ def principal(req: func.HttpRequest) -> Principal:
 
 
 _ASCII_DIGITS = re.compile(r"[0-9]{1,9}")
+_PRODUCT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def parse_int(raw: str | None, name: str, low: int, high: int, default: int) -> int:
@@ -171,12 +184,47 @@ def page_query(req: func.HttpRequest) -> PageQuery:
     )
 
 
+MAX_SEARCH = 100
+_SORTS = {"-createdAt": False, "createdAt": True}
+
+
+def parse_search(raw: str | None) -> str | None:
+    """`q`: up to 100 characters of one line, matched in the app (never in a filter)."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if len(text) > MAX_SEARCH or single_line_error(text):
+        raise InvalidRequest(f"q must be one line of at most {MAX_SEARCH} characters.", field="q")
+    return text
+
+
+def parse_product_id(raw: str | None) -> str | None:
+    """`productId`: a product id, or absent."""
+    if not raw:
+        return None
+    if not _PRODUCT_ID.fullmatch(raw):
+        raise InvalidRequest("productId is not a product id.", field="productId")
+    return raw
+
+
+def parse_sort(raw: str | None) -> bool:
+    """`sort`: `-createdAt` (newest first, the default) or `createdAt`; True for oldest first."""
+    if not raw:
+        return False
+    if raw not in _SORTS:
+        raise InvalidRequest("sort must be createdAt or -createdAt.", field="sort")
+    return _SORTS[raw]
+
+
 def list_query(req: func.HttpRequest) -> ListQuery:
-    """`status`, `limit` and `cursor` of the admins' Requests list."""
+    """`status`, `q`, `productId`, `sort`, `limit` and `cursor` of the Requests list."""
     return _deps.queries.ListQuery(
         view=parse_view(req.params.get("status")),
         limit=parse_limit(req.params.get("limit")),
         cursor=req.params.get("cursor") or None,
+        search=parse_search(req.params.get("q")),
+        product_id=parse_product_id(req.params.get("productId")),
+        oldest_first=parse_sort(req.params.get("sort")),
     )
 
 

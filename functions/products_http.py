@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions import _deps
+from functions import _deps, unknown_route_http
 from functions._deps import models
 from functions._http import endpoint, json_response, parse_body, principal
 
@@ -28,7 +28,9 @@ def list_products(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint
 def put_product(req: func.HttpRequest) -> func.HttpResponse:
     """Create or replace a product (admins)."""
+    product_id = req.route_params["productId"]
+    unknown_route_http.refuse_if_owned_elsewhere(req.method, f"products/{product_id}")
     who = principal(req)
     body = parse_body(req, models.ProductPut)
-    product = _deps.service().put_product(who, req.route_params["productId"], body)
+    product = _deps.service().put_product(who, product_id, body)
     return json_response(product.to_view(admin=True))

@@ -26,13 +26,14 @@ def list_requests(req: func.HttpRequest) -> func.HttpResponse:
     """The admins' Requests list, newest first, filtered by status."""
     who = principal(req)
     page = _deps.service().list_requests(who, list_query(req))
-    return json_response(
-        {
-            "items": [s.to_wire() for s in page.items],
-            "nextCursor": page.next_cursor,
-            "requestProcess": page.process.to_view(admin=True),
-        }
-    )
+    body: dict[str, object] = {
+        "items": [s.to_wire() for s in page.items],
+        "nextCursor": page.next_cursor,
+        "requestProcess": page.process.to_view(admin=True),
+    }
+    if page.counts is not None:
+        body["counts"] = {"pending": page.counts.pending, "completed": page.counts.completed}
+    return json_response(body)
 
 
 @bp.route(route="requests/{id}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)

@@ -19,12 +19,15 @@ class CatalogueItem:
 
     product: Product
     fulfils: list[str]
+    # How many people wait for it: the users of its pending requests.
+    pending_users: int = 0
 
     def to_view(self, *, admin: bool) -> dict[str, object]:
-        """Admins see licence counts and what each product can stand in for."""
+        """Admins see licence counts, demand and what each product can stand in for."""
         view = self.product.to_view(admin=admin)
         if admin:
             view["fulfils"] = self.fulfils
+            view["pendingUsers"] = self.pending_users
         return view
 
 
@@ -35,10 +38,13 @@ class Catalogue:
         self._ctx = ctx
 
     def list_products(self, who: Principal) -> list[CatalogueItem]:
-        """Every product of the caller's tenant, by name."""
-        products = self._ctx.store.list_products(who.tenant_id)
+        """Every product of the caller's tenant, by name, with its demand."""
+        store = self._ctx.store
+        counts = self._ctx.meanwhile(lambda: store.get_counts(who.tenant_id))
+        products = store.list_products(who.tenant_id)
+        waiting = found.value.pending_users if (found := counts()) else {}
         return [
-            CatalogueItem(p, rules.fulfilled_by(p, products))
+            CatalogueItem(p, rules.fulfilled_by(p, products), waiting.get(p.id, 0))
             for p in sorted(products, key=lambda p: p.name.lower())
         ]
 

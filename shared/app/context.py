@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from shared.app.ports import Clock, Notifier, OutboxMessage, RequestStore, Versioned
+from shared.app.ports import Clock, Notifier, OutboxMessage, RequestStore
+from shared.app.records import Versioned
 from shared.app.recovery import SAFETY_DELAY
 from shared.app.retry import retry_on_conflict, too_busy
 from shared.domain import rules

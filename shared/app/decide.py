@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from shared.app.context import UseCaseContext
 from shared.app.directory import Directory
-from shared.app.ports import AlreadyAssigned, ApprovalWrite, DenialWrite
+from shared.app.ports import AlreadyAssigned
+from shared.app.records import ApprovalWrite, Counted, DenialWrite
 from shared.app.retry import TryAgain, too_busy
 from shared.domain import rules
 from shared.domain.errors import InsufficientLicenses, NotConnected, NotFound, NothingToRetry
@@ -109,6 +110,9 @@ class Decide:
                 # Microsoft 365 knows who holds its licences: no assignment rows.
                 assigned_emails=[] if microsoft365 else plan.newly_assigned,
                 notice=notice,
+                counts=Counted.after(
+                    found.counts, lambda c: c.decided(request.product_id, len(request.users))
+                ),
             )
             safety()
             try:
@@ -174,12 +178,18 @@ class Decide:
         safety = ctx.safety_net(tenant, request_id) if is_request_id(request_id) else _nothing
 
         def attempt(number: int) -> LicenseRequest:
-            current = ctx.read_request(who, request_id)
+            found = is_request_id(request_id) and ctx.store.load_denial_context(tenant, request_id)
+            current = found.request if found else None
+            if not found or current is None or not ctx.visible(current.value):
+                raise NotFound("No such request.")
             ctx.require_product(products, current.value)
             denied = rules.plan_denial(current.value, command.message, rules.person(who), ctx.now())
             notice = decision_notice(denied, None)
+            counts = Counted.after(
+                found.counts, lambda c: c.decided(denied.product_id, len(denied.users))
+            )
             safety()
-            etag = ctx.store.commit_denial(tenant, DenialWrite(current, denied, notice))
+            etag = ctx.store.commit_denial(tenant, DenialWrite(current, denied, notice, counts))
             ctx.publish(tenant, notice, etag)
             log.info(
                 "licence request denied",

@@ -22,7 +22,8 @@ from datetime import timedelta
 from shared.app.context import UseCaseContext
 from shared.app.directory import Assignment, Directory
 from shared.app.notifications import parse_message
-from shared.app.ports import FulfilmentWrite, Notifier, OutboxMessage, RequestStore, Versioned
+from shared.app.ports import Notifier, OutboxMessage, RequestStore
+from shared.app.records import FulfilmentWrite, Versioned
 from shared.domain.errors import DirectoryThrottled
 from shared.domain.microsoft365 import MAX_THROTTLED, Outcome, apply_fulfilment
 from shared.domain.models import Failure, LicenseRequest, Product, RequestUser

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from shared.app.records import (
+    ApprovalWrite,
+    Counted,
+    DecisionContext,
+    DenialWrite,
+    FulfilmentWrite,
+    NewRequestWrite,
+    SubmitContext,
+    Versioned,
+)
+from shared.domain.counts import RequestCounts
 from shared.domain.microsoft365 import Microsoft365Connection
 from shared.domain.models import (
     LicenseRequest,
@@ -16,7 +27,6 @@ from shared.domain.models import (
     RequestProcess,
     RequestSummary,
 )
-from shared.domain.notices import Notice
 from shared.domain.text import one_line
 
 T = TypeVar("T")
@@ -26,82 +36,6 @@ class Clock(Protocol):
     """Now, in UTC. Injected so retention is tested with a frozen clock."""
 
     def now(self) -> datetime: ...
-
-
-# ---- what the store returns: the value and the version it was read at -----------------------
-
-
-@dataclass(frozen=True)
-class Versioned(Generic[T]):
-    """A stored value and the ETag it was read at (optimistic concurrency)."""
-
-    value: T
-    etag: str
-
-
-@dataclass(frozen=True)
-class SubmitContext:
-    """Everything submit needs, read in one round trip."""
-
-    process: RequestProcess
-    product: Product | None
-    # The pending request this user already has for this product, and the version of the
-    # marker row that says so (needed to replace a marker that points at an expired request).
-    pending_id: str | None
-    pending_marker_etag: str | None
-    connection: Microsoft365Connection | None = None
-
-
-@dataclass(frozen=True)
-class DecisionContext:
-    """Everything a decision needs, read in one round trip."""
-
-    request: Versioned[LicenseRequest] | None
-    catalogue: dict[str, Versioned[Product]]
-
-
-@dataclass(frozen=True)
-class ApprovalWrite:
-    """The single transaction an approval commits."""
-
-    before: Versioned[LicenseRequest]
-    after: LicenseRequest
-    product: Versioned[Product]
-    # The product's counters after the approval (seats taken, or reserved).
-    counted: Product
-    assigned_emails: Sequence[str]
-    notice: Notice | None = None
-
-
-@dataclass(frozen=True)
-class DenialWrite:
-    """The single transaction a denial commits."""
-
-    before: Versioned[LicenseRequest]
-    after: LicenseRequest
-    notice: Notice | None = None
-
-
-@dataclass(frozen=True)
-class FulfilmentWrite:
-    """The single transaction a fulfilment round commits: the request's outcomes, the
-    product's counters, the fulfilment notice done (or kept) and the emails' notices."""
-
-    before: Versioned[LicenseRequest]
-    after: LicenseRequest
-    product: Versioned[Product] | None
-    counted: Product | None
-    done_notice: str | None
-    notices: Sequence[Notice] = ()
-
-
-@dataclass(frozen=True)
-class NewRequestWrite:
-    """The single transaction a submit commits."""
-
-    request: LicenseRequest
-    replace_marker_etag: str | None = None
-    notice: Notice | None = None
 
 
 # ---- concurrency outcomes the store reports ------------------------------------------------
@@ -155,7 +89,11 @@ class RequestStore(Protocol):
         Returns the etag of the notice's outbox row (None without a notice)."""
 
     def merge_request(
-        self, tenant: str, before: Versioned[LicenseRequest], after: LicenseRequest
+        self,
+        tenant: str,
+        before: Versioned[LicenseRequest],
+        after: LicenseRequest,
+        counts: Counted | None = None,
     ) -> None:
         """X3: replace the pending request at `before.etag` with `after` (more users, a
         longer justification); StaleRequest when it moved (decided, merged meanwhile)."""
@@ -163,6 +101,11 @@ class RequestStore(Protocol):
     def get_request(self, tenant: str, request_id: str) -> Versioned[LicenseRequest] | None: ...
 
     def load_decision_context(self, tenant: str, request_id: str) -> DecisionContext: ...
+
+    def load_denial_context(self, tenant: str, request_id: str) -> DecisionContext:
+        """The request and the tenant's counts (no catalogue), in one round trip."""
+
+    def get_counts(self, tenant: str) -> Versioned[RequestCounts] | None: ...
 
     def holders(self, tenant: str, product_id: str, emails: Sequence[str]) -> set[str]:
         """Which of `emails` (lower-case) already hold `product_id`."""
@@ -182,8 +125,11 @@ class RequestStore(Protocol):
         limit: int,
         after_key: str | None,
         product_ids: Sequence[str] | None = None,
+        search: str | None = None,
+        oldest_first: bool = False,
     ) -> Page[RequestSummary]:
-        """A page of the view, newest first; only these products' requests when given."""
+        """A page of the view, newest (or oldest) first; only these products' requests, and
+        those whose requester's name or address or product's name holds `search`."""
 
     def list_user_requests(
         self,
@@ -197,6 +143,18 @@ class RequestStore(Protocol):
     ) -> Page[LicenseRequest]:
         """Requests the user submitted or is named in (by object id or address), newest
         first (X4, X12)."""
+
+    def iter_requests(
+        self,
+        tenant: str,
+        view: ListView,
+        *,
+        since: datetime,
+        since_inclusive: bool,
+        before: datetime | None,
+    ) -> Iterator[LicenseRequest]:
+        """The requests of `view` created after (or at) `since` and before `before`, newest
+        first, read page by page as iterated (the export)."""
 
     def register_tenant(self, tenant: str) -> None:
         """Remember that the tenant exists (the retention sweep visits known tenants)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from shared.app.context import UseCaseContext
 from shared.app.cursors import CursorCodec
 from shared.app.request_process import RequestProcessSettings
+from shared.domain.counts import RequestCounts
 from shared.domain.errors import NotFound
 from shared.domain.identity import Principal
 from shared.domain.models import (
@@ -29,9 +30,13 @@ class PageQuery:
 
 @dataclass(frozen=True)
 class ListQuery(PageQuery):
-    """The admins' list: a status view (None: the default view, R6) and a page."""
+    """The Requests list: a status view (None: the default view, R6), a search, a
+    product, an order, and a page."""
 
     view: ListView | None = None
+    search: str | None = None
+    product_id: str | None = None
+    oldest_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class RequestList:
     items: list[RequestSummary]
     next_cursor: str | None
     process: RequestProcess
+    # The tenant's pending and completed requests (admins; None for a product approver).
+    counts: RequestCounts | None = None
 
 
 @dataclass(frozen=True)
@@ -66,9 +73,20 @@ class RequestQueries:
         their products' requests only."""
         ctx = self._ctx
         products = ctx.decidable(who)
+        # The tenant's counts, for admins, beside the page.
+        counts = ctx.meanwhile(
+            (lambda: ctx.store.get_counts(who.tenant_id)) if products is None else (lambda: None)
+        )
+
+        # An approver's products, narrowed to the one asked for.
+        shown = products
+        if query.product_id is not None:
+            shown = {query.product_id} & (products if products is not None else {query.product_id})
 
         def page_of(view: ListView) -> tuple[Page[RequestSummary], str]:
-            scope = f"{who.tenant_id}|requests|{view}"
+            # A cursor is good for the list it came from only: same view, order, filter.
+            order = "asc" if query.oldest_first else "desc"
+            scope = f"{who.tenant_id}|requests|{view}|{order}|{query.product_id}|{query.search}"
             after_key = self._cursors.decode(scope, query.cursor)
             page = ctx.store.list_requests(
                 who.tenant_id,
@@ -76,7 +94,9 @@ class RequestQueries:
                 created_after=ctx.cutoff(),
                 limit=query.limit,
                 after_key=after_key,
-                product_ids=None if products is None else sorted(products),
+                product_ids=None if shown is None else sorted(shown),
+                search=query.search,
+                oldest_first=query.oldest_first,
             )
             return page, scope
 
@@ -89,7 +109,12 @@ class RequestQueries:
             settings_read = ctx.meanwhile(lambda: self._settings.get(who))
             page, scope = page_of(query.view)
             process = settings_read()
-        return RequestList(page.items, self._cursors.encode(scope, page.next_key), process)
+        tenant_counts = (
+            (found.value if (found := counts()) else RequestCounts()) if products is None else None
+        )
+        return RequestList(
+            page.items, self._cursors.encode(scope, page.next_key), process, tenant_counts
+        )
 
     def get_request(self, who: Principal, request_id: str) -> LicenseRequest:
         """One request, for an admin, the people it names and its product's approvers;

@@ -18,15 +18,8 @@ import logging
 from dataclasses import replace
 from datetime import timedelta
 
-from shared.app.ports import (
-    Clock,
-    Notifier,
-    OutboxMessage,
-    OutboxRow,
-    OutboxStore,
-    StoreConflict,
-    Versioned,
-)
+from shared.app.ports import Clock, Notifier, OutboxMessage, OutboxRow, OutboxStore, StoreConflict
+from shared.app.records import Versioned
 
 log = logging.getLogger(__name__)
 

@@ -7,16 +7,19 @@ decide, queries), all sharing one `UseCaseContext` of injected ports.
 
 from __future__ import annotations
 
+from shared.app.bulk import BulkDecide, BulkOutcome
 from shared.app.catalogue import Catalogue, CatalogueItem
 from shared.app.context import UseCaseContext
 from shared.app.cursors import CursorCodec
 from shared.app.decide import Decide
 from shared.app.directory import Directory
+from shared.app.export import Export
 from shared.app.microsoft365 import ConsentConfig, ConsentStates, Microsoft365
 from shared.app.people import People
 from shared.app.queries import ListQuery, MyRequests, PageQuery, RequestList, RequestQueries
 from shared.app.request_process import RequestProcessSettings
 from shared.app.submit import Submit, SubmitResult
+from shared.domain.bulk import BulkDecision
 from shared.domain.identity import Principal
 from shared.domain.models import (
     ApproveCommand,
@@ -45,6 +48,8 @@ class LicenseService:
         self._process = RequestProcessSettings(ctx)
         self._submit = Submit(ctx, directory)
         self._decide = Decide(ctx, directory)
+        self._bulk = BulkDecide(ctx, self._decide)
+        self.export = Export(ctx)
         self._queries = RequestQueries(ctx, cursors, self._process)
         # Connecting Microsoft 365 and the people picker (X11).
         self.microsoft365 = Microsoft365(ctx, directory, consent, ConsentStates(cursors.secret))
@@ -93,6 +98,10 @@ class LicenseService:
     def deny(self, who: Principal, request_id: str, command: DenyCommand) -> LicenseRequest:
         """Deny the whole request."""
         return self._decide.deny(who, request_id, command)
+
+    def decide_many(self, who: Principal, body: BulkDecision) -> list[BulkOutcome]:
+        """Approve or deny up to 100 requests, each on its own, oldest first."""
+        return self._bulk(who, body)
 
     def retry_fulfilment(self, who: Principal, request_id: str) -> LicenseRequest:
         """Assign again what Microsoft 365 could not assign."""

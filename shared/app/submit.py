@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from shared.app.context import UseCaseContext
 from shared.app.directory import Directory
-from shared.app.ports import NewRequestWrite, SubmitContext, Versioned
+from shared.app.records import Counted, NewRequestWrite, SubmitContext, Versioned
 from shared.domain import rules
+from shared.domain.counts import RequestCounts
 from shared.domain.errors import (
     OwnRequestProcess,
     SelfServiceAllowed,
@@ -79,7 +80,7 @@ class Submit:
                 existing = ctx.store.get_request(tenant, found.pending_id)
                 if existing and existing.value.status == "pending" and ctx.visible(existing.value):
                     check = functools.partial(in_directory, found, product)
-                    return self._merge(tenant, existing, body, check)
+                    return self._merge(tenant, existing, body, check, found.counts)
             now = ctx.now()
             request = rules.new_request(
                 new_request_id(now), body, product, rules.person(who), now, ctx.retention
@@ -93,8 +94,11 @@ class Submit:
                 ctx.safety_net(tenant, request.id)()
             indexed()  # before the commit: no request is ever left out of the index
             # PendingExists (a concurrent submit took the marker) is a lost race: retried.
+            counts = Counted.after(
+                found.counts, lambda c: c.submitted(request.product_id, len(request.users))
+            )
             etag = ctx.store.create_request(
-                tenant, NewRequestWrite(request, found.pending_marker_etag, notice)
+                tenant, NewRequestWrite(request, found.pending_marker_etag, notice, counts)
             )
             ctx.publish(tenant, notice, etag)
             return SubmitResult(request, created=True)
@@ -107,6 +111,7 @@ class Submit:
         existing: Versioned[LicenseRequest],
         body: RequestCreate,
         in_directory: Callable[[list[RequestUser]], list[RequestUser]],
+        counts: Versioned[RequestCounts] | None,
     ) -> SubmitResult:
         """X3: add what the caller typed to their pending request; nothing is dropped."""
         before = existing.value
@@ -118,7 +123,9 @@ class Submit:
         if added:
             checked = in_directory([before.users[0], *added])[1:]
             after = after.model_copy(update={"users": [*before.users, *checked]})
-        self._ctx.store.merge_request(tenant, existing, after)
+        grown = len(after.users) - len(before.users)
+        counted = Counted.after(counts, lambda c: c.merged(after.product_id, grown))
+        self._ctx.store.merge_request(tenant, existing, after, counted)
         return SubmitResult(after, created=False)
 
     def _in_directory(

@@ -71,7 +71,7 @@ class InputModel(WireModel):
     )
 
 
-def _unique(values: list[str], what: str) -> list[str]:
+def unique_values(values: list[str], what: str) -> list[str]:
     if len({v.lower() for v in values}) != len(values):
         raise ValueError(f"{what} must not repeat")
     return values
@@ -107,7 +107,7 @@ class ProductPut(InputModel):
     @classmethod
     def _plans_unique(cls, plans: list[ServicePlan] | None) -> list[ServicePlan] | None:
         if plans is not None:
-            _unique([p.id for p in plans], "service plan ids")
+            unique_values([p.id for p in plans], "service plan ids")
         return plans
 
 
@@ -210,7 +210,7 @@ class RequestProcessPut(InputModel):
     @field_validator("notify_admins")
     @classmethod
     def _admins_unique(cls, emails: list[str] | None) -> list[str] | None:
-        return None if emails is None else _unique(emails, "notifyAdmins")
+        return None if emails is None else unique_values(emails, "notifyAdmins")
 
 
 class RequestProcess(WireModel):

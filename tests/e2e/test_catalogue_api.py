@@ -20,10 +20,11 @@ def test_an_admin_creates_a_product_and_sees_its_licence_counts(tenant: Tenant) 
         "servicePlans": [{"id": "visio", "name": "Visio"}, {"id": "viewer", "name": "Viewer"}],
         "totalLicenses": 7,
         "assignedLicenses": 0,
+        "approvers": [],
         "source": "manual",
     }
     listed = tenant.admin.get("/api/products").json()["items"]
-    assert listed == [{**created, "fulfils": ["visio"]}]
+    assert listed == [{**created, "fulfils": ["visio"], "pendingUsers": 0}]
 
 
 def test_admins_see_which_requests_each_product_can_fulfil(tenant: Tenant) -> None:

@@ -132,11 +132,11 @@ WAITS = [
     RETENTION + timedelta(minutes=1),
 ]
 SUBJECTS = {
-    "assigned": "Approved: your licence",
+    "assigned": "Approved: your license",
     "alreadyLicensed": "Approved: you already have",
     "notAssigned": "Not approved for you",
     "denied": "Denied:",
-    "submitted": "New licence request:",
+    "submitted": "New license request:",
 }
 
 

@@ -142,7 +142,7 @@ def test_an_interrupted_sweep_is_finished_by_the_next_one(scene: Scene) -> None:
     scene.table.delete_entity(admin.tenant_id, f"M|u{made.index(third)}|{third}")
 
     assert scene.app.retention().run() == {admin.tenant_id: 5}
-    assert [k for k in scene.rows(admin.tenant_id) if not k.startswith(("A|", "P|"))] == []
+    assert [k for k in scene.rows(admin.tenant_id) if not k.startswith(("A|", "P|", "S|"))] == []
     assert scene.app.retention().run() == {}
 
 

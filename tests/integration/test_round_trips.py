@@ -132,20 +132,23 @@ def test_each_operation_stays_within_its_round_trip_budget(
         return len(counter.take()), depth
 
     made = service.submit(user, RequestCreate.model_validate({"productId": "visio"})).request
-    # Settings, product, marker and connection rows: point reads side by side; a transaction.
-    assert wire() == (5, 2), "submit: four parallel point reads + one transaction"
+    # Settings, product, marker, connection and counts rows: point reads side by side; a
+    # transaction.
+    assert wire() == (6, 2), "submit: five parallel point reads + one transaction"
 
     service.get_request(admin, made.id)
     assert wire() == (1, 1), "get: one point read"
 
     service.list_requests(admin, ListQuery(limit=50, view="pending"))
-    assert wire() == (2, 1), "list: settings beside one page query"
+    assert wire() == (3, 1), "list: settings and counts beside one page query"
 
     service.approve(admin, made.id, ApproveCommand())
-    assert wire() == (3, 2), "approve: request point read beside a catalogue range; a transaction"
+    assert wire() == (4, 2), (
+        "approve: request and counts point reads beside a catalogue range; a transaction"
+    )
 
     other = Principal(tenant, "u2", "Lee", "lee@contoso.com", False)
     second = service.submit(other, RequestCreate.model_validate({"productId": "visio"})).request
     counter.take()
     service.deny(admin, second.id, DenyCommand())
-    assert wire() == (2, 2), "deny: one read + one transaction"
+    assert wire() == (3, 2), "deny: request and counts read side by side + one transaction"

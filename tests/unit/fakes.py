@@ -6,26 +6,30 @@ transaction per decision, and the conflicts the table store reports."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from shared.app.directory import Assignment, AssignmentResult
 from shared.app.ports import (
     AlreadyAssigned,
-    ApprovalWrite,
-    DecisionContext,
-    DenialWrite,
-    FulfilmentWrite,
-    NewRequestWrite,
     OutboxMessage,
     PendingExists,
     StaleProduct,
     StaleRequest,
     StoreConflict,
+)
+from shared.app.records import (
+    ApprovalWrite,
+    Counted,
+    DecisionContext,
+    DenialWrite,
+    FulfilmentWrite,
+    NewRequestWrite,
     SubmitContext,
     Versioned,
 )
+from shared.domain.counts import RequestCounts
 from shared.domain.errors import DirectoryUnavailable
 from shared.domain.microsoft365 import DirectoryUser, Microsoft365Connection, SubscribedSku
 from shared.domain.models import (
@@ -57,6 +61,7 @@ class Tenant:
     assignments: set[tuple[str, str]] = field(default_factory=set)
     outbox: dict[str, Notice] = field(default_factory=dict)
     connection: Versioned[Microsoft365Connection] | None = None
+    counts: Versioned[RequestCounts] | None = None
 
 
 class FakeRequestStore:
@@ -160,6 +165,7 @@ class FakeRequestStore:
             pending_id=marker.value if marker else None,
             pending_marker_etag=marker.etag if marker else None,
             connection=t.connection.value if t.connection else None,
+            counts=t.counts,
         )
 
     def create_request(self, tenant: str, write: NewRequestWrite) -> str | None:
@@ -168,18 +174,44 @@ class FakeRequestStore:
         marker = t.markers.get(key)
         if (marker.etag if marker else None) != write.replace_marker_etag:
             raise PendingExists(request.id)
+        self._check_counts(t, write.counts)
         t.markers[key] = Versioned(request.id, _etag())
         t.requests[request.id] = Versioned(request, _etag())
+        self._count(t, write.counts)
         return self._add_notice(t, write.notice)
 
+    @staticmethod
+    def _check_counts(t: Tenant, counts: Counted | None) -> None:
+        if counts is not None and counts.etag != (t.counts.etag if t.counts else None):
+            raise StoreConflict("counts")
+
+    @staticmethod
+    def _count(t: Tenant, counts: Counted | None) -> None:
+        if counts is not None:
+            t.counts = Versioned(counts.counts, _etag())
+
+    def get_counts(self, tenant: str) -> Versioned[RequestCounts] | None:
+        return self.tenant(tenant).counts
+
+    def load_denial_context(self, tenant: str, request_id: str) -> DecisionContext:
+        self.reads += 1
+        t = self.tenant(tenant)
+        return DecisionContext(request=t.requests.get(request_id), catalogue={}, counts=t.counts)
+
     def merge_request(
-        self, tenant: str, before: Versioned[LicenseRequest], after: LicenseRequest
+        self,
+        tenant: str,
+        before: Versioned[LicenseRequest],
+        after: LicenseRequest,
+        counts: Counted | None = None,
     ) -> None:
         t = self.tenant(tenant)
         self._lose_a_race()
         if t.requests[after.id].etag != before.etag:
             raise StaleRequest(after.id)
+        self._check_counts(t, counts)
         t.requests[after.id] = Versioned(after, _etag())
+        self._count(t, counts)
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -190,7 +222,9 @@ class FakeRequestStore:
     def load_decision_context(self, tenant: str, request_id: str) -> DecisionContext:
         self.reads += 1
         t = self.tenant(tenant)
-        return DecisionContext(request=t.requests.get(request_id), catalogue=dict(t.products))
+        return DecisionContext(
+            request=t.requests.get(request_id), catalogue=dict(t.products), counts=t.counts
+        )
 
     def holders(self, tenant: str, product_id: str, emails: Sequence[str]) -> set[str]:
         held = self.tenant(tenant).assignments
@@ -205,13 +239,23 @@ class FakeRequestStore:
         limit: int,
         after_key: str | None,
         product_ids: Sequence[str] | None = None,
+        search: str | None = None,
+        oldest_first: bool = False,
     ) -> Page[RequestSummary]:
         def shown(r: LicenseRequest) -> bool:
             if product_ids is not None and r.product_id not in product_ids:
                 return False
+            texts = (r.requester.name, r.requester.email, r.product_name)
+            if search and not any(search.casefold() in t.casefold() for t in texts):
+                return False
             return view == "all" or (r.status == "pending") == (view == "pending")
 
-        rows = [r for r in self._newest_first(tenant, created_after, after_key) if shown(r)]
+        every = self._newest_first(tenant, created_after, None)
+        if oldest_first:
+            every.reverse()
+        if after_key is not None:
+            every = [r for r in every if (r.id < after_key if oldest_first else r.id > after_key)]
+        rows = [r for r in every if shown(r)]
         return Page[RequestSummary](
             items=[r.summary() for r in rows[:limit]],
             next_key=rows[limit - 1].id if len(rows) > limit else None,
@@ -239,6 +283,21 @@ class FakeRequestStore:
             items=rows[:limit], next_key=rows[limit - 1].id if len(rows) > limit else None
         )
 
+    def iter_requests(
+        self,
+        tenant: str,
+        view: ListView,
+        *,
+        since: datetime,
+        since_inclusive: bool,
+        before: datetime | None,
+    ) -> Iterator[LicenseRequest]:
+        for request in self._newest_first(tenant, datetime.min.replace(tzinfo=since.tzinfo), None):
+            after = request.created_at >= since if since_inclusive else request.created_at > since
+            in_view = view == "all" or (request.status == "pending") == (view == "pending")
+            if after and in_view and (before is None or request.created_at < before):
+                yield request
+
     def _newest_first(
         self, tenant: str, created_after: datetime, after_key: str | None
     ) -> list[LicenseRequest]:
@@ -264,6 +323,8 @@ class FakeRequestStore:
         for email in write.assigned_emails:
             if (product.value.id, email) in t.assignments:
                 raise AlreadyAssigned(email)
+        self._check_counts(t, write.counts)
+        self._count(t, write.counts)
         if write.counted != write.product.value:
             t.products[product.value.id] = Versioned(write.counted, _etag())
         t.assignments.update((product.value.id, e) for e in write.assigned_emails)
@@ -275,6 +336,8 @@ class FakeRequestStore:
         self._lose_a_race()
         if t.requests[write.after.id].etag != write.before.etag:
             raise StaleRequest(write.after.id)
+        self._check_counts(t, write.counts)
+        self._count(t, write.counts)
         self._decide(t, write.after)
         return self._add_notice(t, write.notice)
 

@@ -158,6 +158,22 @@ class TableBase:
         )
         return list(islice(rows, limit))
 
+    def _scan(
+        self,
+        tenant: str,
+        low: str,
+        high: str,
+        *,
+        where: str = "",
+        params: dict[str, Any] | None = None,
+    ) -> Iterator[Entity]:
+        """Every row with low < RowKey < high, page after page, read as iterated."""
+        return self._query(
+            _RANGE + where,
+            {"pk": tenant, "low": low, "high": high, **(params or {})},
+            results_per_page=1000,
+        )
+
     def _write(
         self, entity: Entity, etag: str | None, mode: UpdateMode = UpdateMode.REPLACE
     ) -> str:

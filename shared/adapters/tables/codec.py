@@ -205,6 +205,8 @@ def request_rows(tenant: str, request: LicenseRequest) -> tuple[Entity, Entity]:
         "Status": request.status,
         "RequesterId": request.requester.id,
         "ProductId": request.product_id,
+        # The retention sweep's count of the people a pending request leaves waiting.
+        "UserCount": len(request.users),
     }
     named = named_persons(request)
     if named:

@@ -6,6 +6,7 @@ entity-group transaction. The prefix names the row's kind:
     P|{productId}                 product, with its licence counters
     S|process                     own-request-process settings
     S|microsoft365                the tenant's connection to Microsoft 365
+    S|counts                      pending / completed requests, people waiting per product
     R|{requestId}                 the request (ids sort newest first, see domain.ids)
     L|pending|{requestId}         list row of a pending request (summary copy), removed on
                                   decision: the pending view never reads decided history
@@ -33,6 +34,7 @@ from shared.domain.notices import notices_prefix
 
 PROCESS_KEY = "S|process"
 CONNECTION_KEY = "S|microsoft365"
+COUNTS_KEY = "S|counts"
 PRODUCT = "P"
 REQUEST = "R"
 PENDING = "L|pending"

@@ -15,14 +15,8 @@ from shared.adapters.tables import codec, keys, settings_codec
 from shared.adapters.tables.base import MAX_BATCH, TableBase, if_match
 from shared.adapters.tables.batch import Operation, TransactionFailed
 from shared.adapters.tables.errors import storage_call
-from shared.app.ports import (
-    DenialWrite,
-    FulfilmentWrite,
-    StaleProduct,
-    StaleRequest,
-    StoreConflict,
-    Versioned,
-)
+from shared.app.ports import StaleProduct, StaleRequest, StoreConflict
+from shared.app.records import DenialWrite, FulfilmentWrite, Versioned
 from shared.domain.microsoft365 import Microsoft365Connection
 from shared.domain.models import LicenseRequest, Product
 

@@ -10,7 +10,8 @@ from azure.data.tables import UpdateMode
 from shared.adapters.tables import codec, json_props
 from shared.adapters.tables.base import TableBase
 from shared.adapters.tables.errors import storage_call
-from shared.app.ports import OutboxRow, Versioned
+from shared.app.ports import OutboxRow
+from shared.app.records import Versioned
 
 
 class TableOutboxStore(TableBase):

@@ -9,8 +9,6 @@ seats from being oversubscribed (X1).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from functools import partial
 
 from azure.data.tables import UpdateMode
 
@@ -19,23 +17,21 @@ from shared.adapters.tables.base import if_match
 from shared.adapters.tables.batch import Operation, TransactionFailed
 from shared.adapters.tables.codec import Entity
 from shared.adapters.tables.errors import storage_call
+from shared.adapters.tables.listing import RequestLists
 from shared.adapters.tables.microsoft365 import Microsoft365Rows
-from shared.app.ports import (
-    AlreadyAssigned,
+from shared.app.ports import AlreadyAssigned, PendingExists, StaleProduct, StaleRequest
+from shared.app.records import (
     ApprovalWrite,
+    Counted,
     DecisionContext,
     DenialWrite,
     NewRequestWrite,
-    PendingExists,
-    StaleProduct,
-    StaleRequest,
     SubmitContext,
     Versioned,
 )
-from shared.domain.ids import time_key
+from shared.domain.counts import RequestCounts
 from shared.domain.models import (
     LicenseRequest,
-    ListView,
     Page,
     Product,
     RequestProcess,
@@ -49,7 +45,7 @@ _RequestPage = Page[LicenseRequest]
 _REPLACE = {"mode": UpdateMode.REPLACE}
 
 
-class TableRequestStore(Microsoft365Rows):
+class TableRequestStore(Microsoft365Rows, RequestLists):
     """A tenant's catalogue, settings and requests, one partition per tenant."""
 
     # -- catalogue -------------------------------------------------------------------------
@@ -92,7 +88,7 @@ class TableRequestStore(Microsoft365Rows):
     def load_submit_context(self, tenant: str, product_id: str, requester_id: str) -> SubmitContext:
         product_key = keys.product_key(product_id)
         marker_key = keys.marker_key(product_id, requester_id)
-        wanted = [keys.PROCESS_KEY, product_key, marker_key, keys.CONNECTION_KEY]
+        wanted = [keys.PROCESS_KEY, product_key, marker_key, keys.CONNECTION_KEY, keys.COUNTS_KEY]
         rows = self._points(tenant, wanted)
         process = rows.get(keys.PROCESS_KEY)
         product = rows.get(product_key)
@@ -104,7 +100,18 @@ class TableRequestStore(Microsoft365Rows):
             pending_id=pending["RequestId"] if pending else None,
             pending_marker_etag=codec.etag(pending) if pending else None,
             connection=settings_codec.connection_from(connection) if connection else None,
+            counts=self._counts(rows.get(keys.COUNTS_KEY)),
         )
+
+    @staticmethod
+    def _counts(entity: Entity | None) -> Versioned[RequestCounts] | None:
+        if entity is None:
+            return None
+        return Versioned(settings_codec.counts_from(entity), codec.etag(entity))
+
+    @storage_call
+    def get_counts(self, tenant: str) -> Versioned[RequestCounts] | None:
+        return self._counts(self._get(tenant, keys.COUNTS_KEY))
 
     @storage_call
     def create_request(self, tenant: str, write: NewRequestWrite) -> str | None:
@@ -120,6 +127,8 @@ class TableRequestStore(Microsoft365Rows):
             else ("update", marker, {**_REPLACE, **if_match(write.replace_marker_etag)}),
         ]
         ops += [("create", codec.named_entity(tenant, p, req.id)) for p in codec.named_persons(req)]
+        if write.counts:
+            ops.append(settings_codec.counts_op(tenant, write.counts))
         if write.notice:
             ops.append(("create", codec.outbox_entity(tenant, write.notice)))
         try:
@@ -132,7 +141,11 @@ class TableRequestStore(Microsoft365Rows):
 
     @storage_call
     def merge_request(
-        self, tenant: str, before: Versioned[LicenseRequest], after: LicenseRequest
+        self,
+        tenant: str,
+        before: Versioned[LicenseRequest],
+        after: LicenseRequest,
+        counts: Counted | None = None,
     ) -> None:
         request_row, mine_row = codec.request_rows(tenant, after)
         known = set(codec.named_persons(before.value))
@@ -146,6 +159,8 @@ class TableRequestStore(Microsoft365Rows):
             for p in codec.named_persons(after)
             if p not in known
         ]
+        if counts:
+            ops.append(settings_codec.counts_op(tenant, counts))
         try:
             self._submit(ops)
         except TransactionFailed as exc:
@@ -163,104 +178,21 @@ class TableRequestStore(Microsoft365Rows):
         # The request (a point read) and the whole (small) catalogue (a range) side by side:
         # the product to assign may be any product that fulfils the requested one (R10, X2).
         catalogue = self.meanwhile(lambda: self.get_catalogue(tenant))
-        row = self._get(tenant, keys.request_key(request_id))
+        found = self.load_denial_context(tenant, request_id)
+        return DecisionContext(found.request, catalogue(), found.counts)
+
+    @storage_call
+    def load_denial_context(self, tenant: str, request_id: str) -> DecisionContext:
+        # The request and the counts row, side by side.
+        rows = self._points(tenant, [keys.request_key(request_id), keys.COUNTS_KEY])
+        row = rows.get(keys.request_key(request_id))
         request = Versioned(codec.request_from(row), codec.etag(row)) if row else None
-        return DecisionContext(request=request, catalogue=catalogue())
+        return DecisionContext(request, {}, self._counts(rows.get(keys.COUNTS_KEY)))
 
     @storage_call
     def holders(self, tenant: str, product_id: str, emails: Sequence[str]) -> set[str]:
         wanted = {keys.assignment_key(product_id, e): e.lower() for e in emails}
         return {wanted[k] for k in self._points(tenant, list(wanted))}
-
-    @storage_call
-    def list_requests(
-        self,
-        tenant: str,
-        view: ListView,
-        *,
-        created_after: datetime,
-        limit: int,
-        after_key: str | None,
-        product_ids: Sequence[str] | None = None,
-    ) -> Page[RequestSummary]:
-        # Pending requests have their own index rows; decided ones are read from the request
-        # rows, skipping the (few) pending ones server-side.
-        prefix = f"{keys.PENDING}|" if view == "pending" else f"{keys.REQUEST}|"
-        rows, next_key = self._page(
-            tenant,
-            prefix,
-            created_after,
-            limit,
-            after_key,
-            only_decided=view == "completed",
-            product_ids=product_ids,
-        )
-        return _SummaryPage(items=[codec.summary_from(r) for r in rows], next_key=next_key)
-
-    @storage_call
-    def list_user_requests(
-        self,
-        tenant: str,
-        user_id: str,
-        email: str,
-        *,
-        created_after: datetime,
-        limit: int,
-        after_key: str | None,
-    ) -> Page[LicenseRequest]:
-        """The caller's own requests (full copies) and those naming them (pointers to read),
-        newest first: three ranges side by side, then the named requests' point reads."""
-        prefixes = [keys.named_prefix(p) for p in keys.persons_of(user_id, email)]
-        named_pages = [
-            self.meanwhile(partial(self._page, tenant, p, created_after, limit, after_key))
-            for p in prefixes
-        ]
-        mine, mine_next = self._page(
-            tenant, keys.mine_prefix(user_id), created_after, limit, after_key
-        )
-        requests = {r.id: r for r in map(codec.request_from, mine)}
-        more = mine_next is not None
-        named: set[str] = set()
-        for prefix, page in zip(prefixes, named_pages, strict=True):
-            rows, next_key = page()
-            more = more or next_key is not None
-            named.update(str(r["RowKey"])[len(prefix) :] for r in rows)
-        ids = sorted(requests.keys() | named)
-        more = more or len(ids) > limit
-        ids = ids[:limit]
-        wanted = [keys.request_key(i) for i in ids if i not in requests]
-        for row in self._points(tenant, wanted).values():
-            request = codec.request_from(row)
-            requests[request.id] = request
-        items = [requests[i] for i in ids if i in requests]  # a pointer may outlive its request
-        return _RequestPage(items=items, next_key=ids[-1] if more and ids else None)
-
-    def _page(
-        self,
-        tenant: str,
-        prefix: str,
-        created_after: datetime,
-        limit: int,
-        after_key: str | None,
-        *,
-        only_decided: bool = False,
-        product_ids: Sequence[str] | None = None,
-    ) -> tuple[list[Entity], str | None]:
-        # Ids of requests created after the cutoff sort before its time key.
-        high = prefix + time_key(created_after)
-        low = prefix + after_key if after_key else prefix[:-1] + "|"
-        where, params = (
-            (" and Status ne @pending", {"pending": "pending"}) if only_decided else ("", {})
-        )
-        if product_ids is not None:
-            # Bound parameters, never the caller's text in the filter; within the range.
-            names = [f"p{i}" for i in range(len(product_ids))] or ["none"]
-            # Spaces around the parentheses: parameters are bound word by word (as the SDK).
-            where += " and ( " + " or ".join(f"ProductId eq @{n}" for n in names) + " )"
-            params = {**params, **dict(zip(names, product_ids or ["~"], strict=True))}
-        rows = self._range(tenant, low, high, limit + 1, where=where, params=params)
-        next_key = rows[limit - 1]["RowKey"][len(prefix) :] if len(rows) > limit else None
-        return rows[:limit], next_key
 
     # -- decisions -------------------------------------------------------------------------
 
@@ -289,6 +221,8 @@ class TableRequestStore(Microsoft365Rows):
         first_assignment = len(ops)
         for email in write.assigned_emails:
             ops.append(("create", codec.assignment_entity(tenant, product.id, email, write.after)))
+        if write.counts:
+            ops.append(settings_codec.counts_op(tenant, write.counts))
         self._add_notice(ops, tenant, write.notice)
         try:
             etag = self._submit(ops)
@@ -303,6 +237,8 @@ class TableRequestStore(Microsoft365Rows):
     @storage_call
     def commit_denial(self, tenant: str, write: DenialWrite) -> str | None:
         ops = self._decision_ops(tenant, write.before, write.after)
+        if write.counts:
+            ops.append(settings_codec.counts_op(tenant, write.counts))
         self._add_notice(ops, tenant, write.notice)
         try:
             etag = self._submit(ops)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+from azure.data.tables import UpdateMode
 
 from shared.adapters.tables import keys
+from shared.adapters.tables.base import if_match
 from shared.adapters.tables.codec import Entity, iso_text, person_data, person_of
 from shared.adapters.tables.json_props import dump
+from shared.app.records import Counted
+from shared.domain.counts import RequestCounts
 from shared.domain.identity import ADMIN_ROLES
 from shared.domain.microsoft365 import Microsoft365Connection
 from shared.domain.models import RequestProcess
@@ -69,3 +75,34 @@ def connection_from(entity: Entity) -> Microsoft365Connection:
         connected_by=person_of(data.get("connectedBy")),
         last_sync_at=data.get("lastSyncAt"),
     )
+
+
+# ---- the tenant's request counts -------------------------------------------------------------
+
+
+def counts_entity(tenant: str, counts: RequestCounts) -> Entity:
+    """The counts row."""
+    data = {
+        "pending": counts.pending,
+        "completed": counts.completed,
+        "pendingUsers": counts.pending_users,
+    }
+    return {"PartitionKey": tenant, "RowKey": keys.COUNTS_KEY, "Data": dump(data)}
+
+
+def counts_from(entity: Entity) -> RequestCounts:
+    """The counts a counts row holds."""
+    data = json.loads(entity["Data"])
+    return RequestCounts(
+        pending=int(data.get("pending") or 0),
+        completed=int(data.get("completed") or 0),
+        pending_users={str(k): int(v) for k, v in (data.get("pendingUsers") or {}).items()},
+    )
+
+
+def counts_op(tenant: str, counted: Counted) -> tuple[Any, ...]:
+    """The transaction operation that writes the counts at the version they were read."""
+    entity = counts_entity(tenant, counted.counts)
+    if counted.etag is None:
+        return ("create", entity)
+    return ("update", entity, {"mode": UpdateMode.REPLACE, **if_match(counted.etag)})
