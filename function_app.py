@@ -6,6 +6,7 @@ import azure.functions as func
 
 from functions import (
     _routes,
+    assignments_http,
     bulk_http,
     console_http,
     dev_http,
@@ -15,10 +16,13 @@ from functions import (
     microsoft365_http,
     openapi_http,
     products_http,
+    reclaim_timer,
+    reminder_timer,
     requests_http,
     retention_timer,
     settings_http,
     unknown_route_http,
+    waitlist_http,
 )
 from shared.adapters.telemetry import configure_telemetry
 from shared.config import get_settings
@@ -47,8 +51,12 @@ for area in (
     dev_http,
     email_queue,
     retention_timer,
+    reminder_timer,
+    reclaim_timer,
     console_http,
     microsoft365_http,
+    waitlist_http,
+    assignments_http,
     openapi_http,
     # Last: problem+json for every path and method no other route takes.
     unknown_route_http,

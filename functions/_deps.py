@@ -18,19 +18,21 @@ if TYPE_CHECKING:
     from shared.app.fulfilment import FulfilmentWorker
     from shared.app.notifications import NotificationWorker
     from shared.app.recovery import OutboxRelay
+    from shared.app.reminders import NotificationPreferences, ReminderDigests
     from shared.app.retention import RetentionSweeper
     from shared.app.service import LicenseService
     from shared.config import Settings
-    from shared.domain import bulk, models
+    from shared.domain import bulk, commands, models
     from shared.domain.identity import AdminRole, Principal
 else:
     auth = lazy_import("shared.adapters.auth")
     bootstrap = lazy_import("shared.bootstrap")
     bulk = lazy_import("shared.domain.bulk")
+    commands = lazy_import("shared.domain.commands")
     models = lazy_import("shared.domain.models")
     queries = lazy_import("shared.app.queries")
 
-__all__ = ["bulk", "models", "queries"]
+__all__ = ["bulk", "commands", "models", "queries"]
 
 
 def service() -> LicenseService:
@@ -84,3 +86,13 @@ def fulfilment_worker() -> FulfilmentWorker:
 def retention_sweep() -> RetentionSweeper:
     """The retention timer's work."""
     return bootstrap.container().retention()
+
+
+def reminder_digests() -> ReminderDigests:
+    """The reminder timer's work."""
+    return bootstrap.container().reminders()
+
+
+def notification_settings() -> NotificationPreferences:
+    """GET/PUT /api/settings/notifications."""
+    return bootstrap.container().notification_settings()

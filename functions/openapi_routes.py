@@ -9,56 +9,20 @@ not pydantic models are in functions/openapi_views.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from functions.openapi_seat_routes import SEAT_OPERATIONS
+from functions.openapi_views import (
+    ID_PATTERN,
+    STRING,
+    Access,
+    Operation,
+    Param,
+    Reply,
+    ref,
+)
 
-from functions.openapi_views import STRING, Schema, ref
-
-Access = Literal["anyone", "user", "admin"]
-
-
-@dataclass(frozen=True)
-class Param:
-    """A query parameter."""
-
-    name: str
-    schema: Schema
-    description: str
-    required: bool = False
-    allow_empty: bool = False  # `?name=` means "not given"
+__all__ = ["OPERATIONS", "Access", "Operation", "Param", "Reply"]
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A success (or redirect) answer."""
-
-    description: str
-    schema: Schema | None = None
-    content: Mapping[str, Schema] | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One endpoint's contract beyond its route and method."""
-
-    summary: str
-    tag: str
-    access: Access
-    replies: Mapping[int, Reply]
-    problems: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
-    body: str | None = None
-    body_required: bool = True
-    query: tuple[Param, ...] = ()
-    path: Mapping[str, Schema] = field(default_factory=dict)
-    directory: bool = False
-    wrapped: bool = True  # through functions._http.endpoint: 503 for the unexpected
-    description: str = ""
-    who: str = ""  # who may call it, when not only admins (access "admin": 403)
-
-
-ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 REQUEST_ID = {"type": "string", "minLength": 1, "description": "The request's opaque id."}
 LIMIT = Param(
     "limit",
@@ -142,6 +106,20 @@ OPERATIONS: dict[str, Operation] = {
         "admin",
         {200: Reply("The setting as stored.", ref("RequestProcess"))},
         body="RequestProcessPut",
+    ),
+    "get_notification_settings": Operation(
+        "Who hears of new and waiting requests",
+        "settings",
+        "admin",
+        {200: Reply("notifyAdmins also get a daily digest.", ref("NotificationSettings"))},
+    ),
+    "put_notification_settings": Operation(
+        "Change who hears of new and waiting requests",
+        "settings",
+        "admin",
+        {200: Reply("The settings as stored.", ref("NotificationSettings"))},
+        body="NotificationSettingsPut",
+        description="Omitted members are kept; escalateAfter > remindAfter (P1D..) < retention.",
     ),
     "submit_request": Operation(
         "Ask for a licence",
@@ -365,3 +343,4 @@ OPERATIONS: dict[str, Operation] = {
         description="Static files with a strict Content-Security-Policy, and config.json.",
     ),
 }
+OPERATIONS.update(SEAT_OPERATIONS)

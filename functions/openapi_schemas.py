@@ -14,7 +14,7 @@ from pydantic_core import core_schema
 
 from functions import openapi_views as views
 from functions.unknown_route_http import MethodNotAllowed
-from shared.domain import bulk, models
+from shared.domain import bulk, commands, models, reminders, terms
 from shared.domain.errors import AppError
 from shared.domain.microsoft365 import Microsoft365Connection
 
@@ -23,16 +23,19 @@ INPUTS: tuple[type[BaseModel], ...] = (
     models.ProductPut,
     models.RequestProcessPut,
     models.RequestCreate,
-    models.ApproveCommand,
-    models.DenyCommand,
+    commands.ApproveCommand,
+    commands.DenyCommand,
     models.DevTokenRequest,
     bulk.BulkDecision,
+    reminders.NotificationSettingsPut,
+    terms.ExtendCommand,
 )
 # Answers that are a model's `to_wire()` / `model_dump(by_alias=True)`.
 OUTPUTS: tuple[type[BaseModel], ...] = (
     models.LicenseRequest,
     models.RequestSummary,
     models.RequestProcess,
+    reminders.NotificationSettings,
     Microsoft365Connection,
 )
 # What the after-validators of shared/domain/fields.py accept, as JSON Schema formats.

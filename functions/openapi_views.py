@@ -5,9 +5,56 @@ Microsoft 365 setup, the people picker, and the members each problem `code` adds
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 Schema = dict[str, Any]
+# Product and plan ids (shared/domain/fields.py).
+ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+Access = Literal["anyone", "user", "admin"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter."""
+
+    name: str
+    schema: Schema
+    description: str
+    required: bool = False
+    allow_empty: bool = False  # `?name=` means "not given"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A success (or redirect) answer."""
+
+    description: str
+    schema: Schema | None = None
+    content: Mapping[str, Schema] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One endpoint's contract beyond its route and method."""
+
+    summary: str
+    tag: str
+    access: Access
+    replies: Mapping[int, Reply]
+    problems: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    body: str | None = None
+    body_required: bool = True
+    query: tuple[Param, ...] = ()
+    path: Mapping[str, Schema] = field(default_factory=dict)
+    directory: bool = False
+    wrapped: bool = True  # through functions._http.endpoint: 503 for the unexpected
+    description: str = ""
+    who: str = ""  # who may call it, when not only admins (access "admin": 403)
 
 
 def ref(name: str) -> Schema:
@@ -79,6 +126,7 @@ SCHEMAS: dict[str, Schema] = {
                 "items": STRING,
                 "description": "Products whose requests this one can satisfy, itself included.",
             },
+            "waiting": {**INTEGER, "description": "People on its waitlist."},
             "pendingUsers": {
                 **INTEGER,
                 "description": "How many people wait for it: the users of its pending requests.",
@@ -106,6 +154,53 @@ SCHEMAS: dict[str, Schema] = {
             },
         },
     },
+    "WaitlistEntry": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["email", "name", "requestId", "since"],
+        "properties": {
+            "email": STRING,
+            "name": nullable(STRING),
+            "requestId": STRING,
+            "since": {"type": "string", "format": "date-time"},
+            "position": {**INTEGER, "description": "1 is next."},
+        },
+    },
+    "Waitlist": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": ref("WaitlistEntry")}},
+    },
+    "WaitlistRemoval": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["removed"],
+        "properties": {"removed": ref("WaitlistEntry")},
+    },
+    "Holder": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["email", "requestId", "assignedAt", "expiresAt"],
+        "properties": {
+            "email": STRING,
+            "requestId": nullable(STRING),
+            "assignedAt": nullable({"type": "string", "format": "date-time"}),
+            "expiresAt": {
+                **nullable({"type": "string", "format": "date-time"}),
+                "description": "When the license is reclaimed; null: permanent.",
+            },
+        },
+    },
+    "Holders": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["productId", "assignments"],
+        "properties": {
+            "productId": STRING,
+            "assignments": {"type": "array", "items": ref("Holder")},
+        },
+    },
     "AppRef": {
         "type": "object",
         "additionalProperties": False,
@@ -122,7 +217,14 @@ SCHEMAS: dict[str, Schema] = {
                 "properties": {
                     "role": {"enum": ["requester", "included"]},
                     "myOutcome": {
-                        "enum": ["pending", "assigned", "alreadyLicensed", "notAssigned", "failed"]
+                        "enum": [
+                            "pending",
+                            "assigned",
+                            "alreadyLicensed",
+                            "notAssigned",
+                            "failed",
+                            "waiting",
+                        ]
                     },
                     "assignedProduct": nullable(ref("AppRef")),
                     "disabledApps": {"type": "array", "items": ref("AppRef")},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions import _deps
-from functions._deps import models
+from functions._deps import commands, models
 from functions._http import endpoint, json_response, list_query, page_query, parse_body, principal
 
 bp = func.Blueprint()
@@ -49,7 +49,7 @@ def get_request(req: func.HttpRequest) -> func.HttpResponse:
 def approve_request(req: func.HttpRequest) -> func.HttpResponse:
     """Approve fully or in part, with product choice and switched-off apps."""
     who = principal(req)
-    command = parse_body(req, models.ApproveCommand, allow_empty=True)
+    command = parse_body(req, commands.ApproveCommand, allow_empty=True)
     return json_response(_deps.service().approve(who, req.route_params["id"], command).to_wire())
 
 
@@ -58,7 +58,7 @@ def approve_request(req: func.HttpRequest) -> func.HttpResponse:
 def deny_request(req: func.HttpRequest) -> func.HttpResponse:
     """Deny the whole request."""
     who = principal(req)
-    command = parse_body(req, models.DenyCommand, allow_empty=True)
+    command = parse_body(req, commands.DenyCommand, allow_empty=True)
     return json_response(_deps.service().deny(who, req.route_params["id"], command).to_wire())
 
 

@@ -61,6 +61,15 @@ param outboxRelaySchedule string = '0 * * * * *'
 @description('CATALOGUE_SYNC_SCHEDULE: six-field NCRONTAB (UTC) of the Microsoft 365 catalogue sync.')
 param catalogueSyncSchedule string = '0 0 * * * *'
 
+@description('REMINDER_SCHEDULE: six-field NCRONTAB (UTC) of the reminder digests (at most one a day per tenant, whatever the schedule).')
+param reminderSchedule string = '0 30 * * * *'
+
+@description('RECLAIM_SCHEDULE: six-field NCRONTAB (UTC) of the timer that warns holders of time-limited licenses and reclaims them.')
+param reclaimSchedule string = '0 15 * * * *'
+
+@description('RECLAIM_NOTICE: ISO 8601 duration; how long before a time-limited license ends its holder is emailed.')
+param reclaimNotice string = 'P7D'
+
 @allowed([
   'create'
   'existing'
@@ -204,6 +213,9 @@ module api 'app/function.bicep' = {
     retentionSchedule: retentionSchedule
     outboxRelaySchedule: outboxRelaySchedule
     catalogueSyncSchedule: catalogueSyncSchedule
+    reminderSchedule: reminderSchedule
+    reclaimSchedule: reclaimSchedule
+    reclaimNotice: reclaimNotice
     graphAppRegistration: graphAppRegistration
     graphClientId: graphClientId
     graphAppUniqueName: 'license-requests-${resourceToken}'

@@ -17,6 +17,7 @@ from typing import Any
 
 from shared.adapters.auth import RememberingVerifier, TokenVerifier, build_verifier
 from shared.adapters.queue_notifier import QueueNotifier
+from shared.adapters.tables.reminders import TableReminderStore
 from shared.adapters.tables.store import TableStore
 from shared.app.context import UseCaseContext
 from shared.app.cursors import CursorCodec
@@ -27,6 +28,7 @@ from shared.app.microsoft365 import ConsentConfig
 from shared.app.notifications import NotificationWorker
 from shared.app.ports import Clock, EmailSender, Notifier
 from shared.app.recovery import OutboxRelay
+from shared.app.reminders import NotificationPreferences, ReminderDigests
 from shared.app.retention import RetentionSweeper
 from shared.app.service import LicenseService
 from shared.config import Settings, SettingsError, get_settings
@@ -286,6 +288,7 @@ class Container:
     sender: EmailSender | None = None
     directory: Directory | None = None
     _worker: NotificationWorker | None = field(default=None, repr=False)
+    _reminder_rows: TableReminderStore | None = field(default=None, repr=False)
 
     def worker(self) -> NotificationWorker:
         """The email worker; its sender is built on first use (HTTP calls never need it)."""
@@ -324,6 +327,19 @@ class Container:
         """The outbox relay."""
         return OutboxRelay(self.store.outbox, self.notifier, self.clock)
 
+    def reminders(self) -> ReminderDigests:
+        """The reminder timer's work."""
+        return ReminderDigests(self.service.context, self._reminder_store())
+
+    def notification_settings(self) -> NotificationPreferences:
+        """GET/PUT /api/settings/notifications."""
+        return NotificationPreferences(self.service.context, self._reminder_store())
+
+    def _reminder_store(self) -> TableReminderStore:
+        if self._reminder_rows is None:
+            self._reminder_rows = TableReminderStore.beside(self.store.requests)
+        return self._reminder_rows
+
 
 def build(settings: Settings | None = None, **parts: Any) -> Container:
     """A container from settings, with any part given in `parts` used as is."""
@@ -340,10 +356,12 @@ def build(settings: Settings | None = None, **parts: Any) -> Container:
             retention=settings.retention_period,
             notifier=notifier,
             executor=executor,
+            reclaim_notice=settings.reclaim_notice,
         ),
         CursorCodec(settings.cursor_secret),
         directory,
         consent_config(settings),
+        store.requests,
     )
     return Container(
         settings=settings,

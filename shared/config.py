@@ -31,6 +31,10 @@ SCHEDULE_DEFAULTS = {
     "RETENTION_SCHEDULE": "0 0 2 * * *",
     "OUTBOX_RELAY_SCHEDULE": "0 * * * * *",
     "CATALOGUE_SYNC_SCHEDULE": "0 0 * * * *",
+    # Hourly: each tenant's digest goes out on the first run of the (UTC) day it is due.
+    "REMINDER_SCHEDULE": "0 30 * * * *",
+    # Hourly: time-limited licences are reclaimed within the hour they end.
+    "RECLAIM_SCHEDULE": "0 15 * * * *",
 }
 GRAPH_BASE_URL = "https://graph.microsoft.com"
 GRAPH_AUTHORITY_HOST = "https://login.microsoftonline.com"
@@ -60,6 +64,8 @@ class Settings:
     fulfilment_queue: str = "license-fulfilment"
     cursor_secret: str = DEV_CURSOR_SECRET_DEFAULT
     retention_period: timedelta = timedelta(days=30)
+    # How long before a time-limited licence ends its holder is told (X14).
+    reclaim_notice: timedelta = timedelta(days=7)
     email_sender: Literal["acs", "outbox"] = "outbox"
     email_outbox_dir: str = ".local/outbox"
     email_language: Literal["en", "ko"] = "en"
@@ -211,6 +217,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         notifications_queue=get("NOTIFICATIONS_QUEUE", "license-notifications"),
         cursor_secret=get("CURSOR_SECRET", DEV_CURSOR_SECRET_DEFAULT),
         retention_period=_parse_duration("RETENTION_PERIOD", get("RETENTION_PERIOD", "P30D")),
+        reclaim_notice=_parse_duration("RECLAIM_NOTICE", get("RECLAIM_NOTICE", "P7D")),
         email_sender=_choice("EMAIL_SENDER", get("EMAIL_SENDER", "outbox"), ("acs", "outbox")),  # type: ignore[arg-type]
         email_outbox_dir=get("EMAIL_OUTBOX_DIR", ".local/outbox"),
         email_language=_choice("EMAIL_LANGUAGE", get("EMAIL_LANGUAGE", "en"), ("en", "ko")),  # type: ignore[arg-type]

@@ -68,6 +68,8 @@ def base_url(
             EMAIL_OUTBOX_DIR=str(outbox),
             PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
             TABLE_QUERY_LOG=str(query_log),
+            # Time-limited licences of seconds are reclaimed within seconds (X14).
+            RECLAIM_SCHEDULE="*/2 * * * * *",
             **graph.emulator.settings(),
         ),
         port,

@@ -22,7 +22,25 @@ export class Api {
   }
 
   async call(method, path, body) {
-    const headers = { Accept: "application/json" };
+    const response = await this.send(method, path, body, "application/json");
+    return { status: response.status, data: await jsonOf(response) };
+  }
+
+  /**
+   * GET `path` as a file (the CSV export): `{ blob, filename }`, the name from
+   * Content-Disposition (null when none). The token goes in the Authorization header, as
+   * for every call: a plain link could not carry it.
+   */
+  async download(path) {
+    const response = await this.send("GET", path, undefined, "text/csv, application/problem+json");
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const named = /filename="?([^";]+)"?/i.exec(disposition);
+    return { blob: await response.blob(), filename: named ? named[1] : null };
+  }
+
+  /** The response to `method path`; an ApiError for a network failure or a problem. */
+  async send(method, path, body, accept) {
+    const headers = { Accept: accept };
     const token = this.getToken ? await this.getToken() : null;
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -38,21 +56,14 @@ export class Api {
     } catch {
       throw new ApiError(0, { code: "network" });
     }
-    const text = await response.text();
-    let data = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = null;
-    }
     if (!response.ok) {
-      const error = new ApiError(response.status, data);
+      const error = new ApiError(response.status, await jsonOf(response));
       const retryAfter = Number.parseInt(response.headers.get("Retry-After") || "", 10);
       if (retryAfter > 0) error.retryAfter = retryAfter;
       if (response.status === 401 && this.onUnauthorized) this.onUnauthorized(error);
       throw error;
     }
-    return { status: response.status, data };
+    return response;
   }
 
   async get(path) {
@@ -69,6 +80,16 @@ export class Api {
 
   async delete(path) {
     return (await this.call("DELETE", path)).data;
+  }
+}
+
+/** A response's JSON body, null when it has none or it is not JSON. */
+async function jsonOf(response) {
+  const text = await response.text();
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
   }
 }
 

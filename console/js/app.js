@@ -1,6 +1,6 @@
 // The console's entry point: language, sign-in, navigation and hash routing.
 
-import { Api } from "./api.js";
+import { Api, ApiError } from "./api.js";
 import { createAuth, loadConfig } from "./auth.js";
 import { clear, focusFirst, h, messageBar } from "./dom.js";
 import { errorText } from "./errors.js";
@@ -18,26 +18,50 @@ const signOutButton = document.getElementById("sign-out");
 const languageSelect = document.getElementById("lang");
 const toastRegion = document.getElementById("toast");
 
+// `access`: who may open the view: "review" (admins and a product's approvers), "admin".
 const ROUTES = [
-  { pattern: /^#\/requests(?:\/([^/?]+))?$/, view: "requests", admin: true },
-  { pattern: /^#\/own-process$/, view: "own-process", admin: true },
+  { pattern: /^#\/requests(?:\/([^/?]+))?$/, view: "requests", access: "review" },
+  { pattern: /^#\/own-process$/, view: "own-process", access: "admin" },
   // ?microsoft365=connected|denied|pending: where Microsoft's admin consent comes back to.
-  { pattern: /^#\/products(?:\?([^#]*))?$/, view: "products", admin: true },
+  { pattern: /^#\/products(?:\?([^#]*))?$/, view: "products", access: "admin" },
   { pattern: /^#\/request(?:\/([^/?]+))?$/, view: "request" },
   { pattern: /^#\/my(?:\/([^/?]+))?$/, view: "my" },
 ];
 
+function mayOpen(route, user) {
+  if (route.access === "admin") return user.isAdmin;
+  if (route.access === "review") return user.canReview;
+  return true;
+}
+
 /**
  * Where `hash` leads `user`: itself, or for a request link (emails link to
- * #/requests/{id}) opened by someone who is not an admin, their My requests with that
- * request highlighted; null when it leads nowhere for them (then: home).
+ * #/requests/{id}) opened by someone who may not review requests, their My requests with
+ * that request highlighted; null when it leads nowhere for them (then: home).
  */
 function destination(hash, user) {
   const match = ROUTES.find((r) => r.pattern.test(hash));
   if (!match) return null;
-  if (!match.admin || user.isAdmin) return hash;
+  if (mayOpen(match, user)) return hash;
   const id = match.view === "requests" ? hash.match(match.pattern)[1] : null;
   return id ? `#/my/${id}` : null;
+}
+
+/**
+ * Ask the API what `user` may do with requests, the one authority on it (a tenant may
+ * narrow the admin roles; a product's approvers hold none): GET /api/requests answers an
+ * admin with the tenant's `counts`, a product's approver without them, anyone else 403.
+ * When the API cannot say (a network blip), the token's roles stand.
+ */
+async function withReviewRights(user) {
+  try {
+    const page = await session.api.get("/requests?status=pending&limit=1");
+    const isAdmin = Boolean(page?.counts);
+    return { ...user, isAdmin, isApprover: !isAdmin, canReview: true };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) return { ...user, isAdmin: false, isApprover: false, canReview: false };
+    return user;
+  }
 }
 
 const session = { config: null, auth: null, user: null, api: null, signInMessage: null };
@@ -60,7 +84,7 @@ function navigate(hash) {
 }
 
 function homeFor(user) {
-  return user.isAdmin ? "#/requests" : "#/request";
+  return user.canReview ? "#/requests" : "#/request";
 }
 
 function updateChrome() {
@@ -71,9 +95,11 @@ function updateChrome() {
   clear(who);
   if (user) {
     who.append(h("span", { class: "who__name" }, user.name));
-    if (user.isAdmin) who.append(h("span", { class: "who__role" }, t("role.admin")));
+    const role = user.isAdmin ? `role.${user.adminRole || "global"}` : user.isApprover ? "role.approver" : null;
+    if (role) who.append(h("span", { class: "who__role" }, t(role)));
     who.title = t("signedInAs", { name: user.email || user.name });
     for (const item of nav.querySelectorAll("[data-admin]")) item.hidden = !user.isAdmin;
+    for (const item of nav.querySelectorAll("[data-review]")) item.hidden = !user.canReview;
   }
 }
 
@@ -85,7 +111,8 @@ function markCurrentNav(view) {
   }
 }
 
-async function onSignedIn(user) {
+async function onSignedIn(signedIn) {
+  const user = await withReviewRights(signedIn);
   session.user = user;
   session.signInMessage = null;
   updateChrome();

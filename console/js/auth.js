@@ -3,7 +3,12 @@
 
 import { postAnonymous } from "./api.js";
 
-const GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10";
+// The directory roles that manage license requests (R5), by their `wids` template id.
+const ADMIN_ROLES = {
+  "62e90394-69f5-4237-9190-012177145e10": "global",
+  "4d6ac14f-3453-41d0-bef9-a3e0c569773a": "license",
+  "fe930be7-5e62-47db-91af-98c3a49a38b1": "user",
+};
 const DEV_TOKEN_KEY = "licenseRequests.devToken";
 
 /** The console's sign-in configuration, served by the app from its settings. */
@@ -25,15 +30,26 @@ export function claimsOf(token) {
   }
 }
 
-/** Who a token names, and whether it carries the Global admin role. */
+/**
+ * Who a token names, and the admin role it carries (`adminRole`: global, license, user or
+ * null; Global first). `isAdmin` is a first guess from the token: the tenant may narrow
+ * the roles, and a product's approvers hold none, so the console asks the API after
+ * signing in (app.js) and sets `isAdmin`, `isApprover` and `canReview` from its answer.
+ */
 export function userFromToken(token) {
   const claims = claimsOf(token);
   const email = claims.preferred_username || claims.upn || claims.email || "";
+  const wids = Array.isArray(claims.wids) ? claims.wids : [];
+  const roles = Object.entries(ADMIN_ROLES).filter(([id]) => wids.includes(id)).map(([, role]) => role);
+  const adminRole = roles[0] || null;
   return {
     name: claims.name || email,
     email,
     tenant: claims.tid || "",
-    isAdmin: Array.isArray(claims.wids) && claims.wids.includes(GLOBAL_ADMIN),
+    adminRole,
+    isAdmin: Boolean(adminRole),
+    isApprover: false,
+    canReview: Boolean(adminRole),
     expiresAt: typeof claims.exp === "number" ? claims.exp * 1000 : null,
   };
 }

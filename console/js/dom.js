@@ -79,3 +79,17 @@ export function focusFirst(container, selector = "h1, h2") {
     target.focus({ preventScroll: false });
   }
 }
+
+/**
+ * Save `blob` as a download named `filename`: a link to a blob: URL with `download`, clicked
+ * (the CSP's connect-src governs fetches, not downloads). The URL is freed a minute later,
+ * when the browser has long taken the file.
+ */
+export function saveFile(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -2,10 +2,10 @@
 // a product's free licenses, and how far an approval's assignment in Microsoft 365 got.
 
 import { badge, h, messageBar } from "./dom.js";
-import { formatDate, t } from "./i18n.js";
+import { formatDate, formatNumber, t } from "./i18n.js";
 
 const STATUS_BADGE = { pending: "warning", approved: "success", denied: "danger" };
-const OUTCOME_BADGE = { assigned: "success", alreadyLicensed: "info", notAssigned: "danger", failed: "danger" };
+const OUTCOME_BADGE = { assigned: "success", alreadyLicensed: "info", notAssigned: "danger", failed: "danger", waiting: "info" };
 const FULFILMENT_INTENT = { pending: "info", done: "success", partial: "warning", failed: "error" };
 const FAILURE_CODES = new Set([
   "usage_location_missing",
@@ -21,9 +21,15 @@ export function statusBadge(status) {
   return badge(STATUS_BADGE[status] || "neutral", t(`status.${status}`));
 }
 
-/** A user's outcome; a user still pending in an approved request is being assigned. */
-export function outcomeBadge(outcome, request = null) {
+/** A user's outcome; a user still pending in an approved request is being assigned; one
+ * on the waitlist says their place (`position`, 1 is next) when it is known. */
+export function outcomeBadge(outcome, request = null, position = null) {
   if (outcome === "pending" && request?.status === "approved") return badge("warning", t("outcome.assigning"));
+  if (outcome === "waiting") {
+    const element = badge("info", position ? t("outcome.waitingAt", { position: formatNumber(position) }) : t("outcome.waiting"));
+    element.classList.add("outcome-waiting");
+    return element;
+  }
   return badge(OUTCOME_BADGE[outcome] || "warning", t(`outcome.${outcome}`));
 }
 

@@ -33,6 +33,9 @@ param retentionPeriod string = 'P30D'
 param retentionSchedule string = '0 0 2 * * *'
 param outboxRelaySchedule string = '0 * * * * *'
 param catalogueSyncSchedule string = '0 0 * * * *'
+param reminderSchedule string = '0 30 * * * *'
+param reclaimSchedule string = '0 15 * * * *'
+param reclaimNotice string = 'P7D'
 
 @description('Microsoft Graph app registration: create (graph.bicep), existing (graphClientId; its federated credential is added by hand) or none (Microsoft 365 features off).')
 @allowed([
@@ -185,6 +188,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     GRAPH_FEDERATED_CREDENTIAL: 'managed_identity'
     PUBLIC_BASE_URL: publicBaseUrl
     CATALOGUE_SYNC_SCHEDULE: catalogueSyncSchedule
+    REMINDER_SCHEDULE: reminderSchedule
+    RECLAIM_SCHEDULE: reclaimSchedule
+    RECLAIM_NOTICE: reclaimNotice
     // Telemetry with the managed identity (Application Insights has local auth off).
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from shared.app.context import UseCaseContext
 from shared.app.decide import Decide
 from shared.domain.bulk import BulkDecision
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.errors import AppError
 from shared.domain.identity import Principal
-from shared.domain.models import ApproveCommand, DenyCommand, LicenseRequest
+from shared.domain.models import LicenseRequest
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class BulkDecide:
                 "productId": body.product_id,
                 "disabledServicePlans": body.disabled_service_plans,
                 "message": body.message,
+                "whenShort": body.when_short or "refuse",
+                "licenseDuration": body.license_duration,
+                "licenseUntil": body.license_until,
             }
         )
         deny = DenyCommand.model_validate({"message": body.message})

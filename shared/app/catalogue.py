@@ -73,7 +73,12 @@ class Catalogue:
             approvers = body.approvers
             if approvers is None:
                 approvers = current.value.approvers if current else []
-            product = product.model_copy(update={"approvers": approvers})
+            line = (
+                {"waiting": current.value.waiting, "queued": current.value.queued}
+                if current
+                else {}
+            )
+            product = product.model_copy(update={"approvers": approvers, **line})
             store.save_product(who.tenant_id, product, current.etag if current else None)
             return product
 

@@ -36,6 +36,8 @@ class UseCaseContext:
     # Runs independent reads side by side; None runs them one after the other.
     executor: Executor | None = None
     sleep: Callable[[float], None] = time.sleep
+    # How long before a time-limited licence ends its holder is told (X14).
+    reclaim_notice: timedelta = timedelta(days=7)
 
     def now(self) -> datetime:
         """Now, at the millisecond precision ids and stored times use."""

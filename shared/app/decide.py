@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 
 from shared.app.context import UseCaseContext
 from shared.app.directory import Directory
@@ -12,12 +14,15 @@ from shared.app.ports import AlreadyAssigned
 from shared.app.records import ApprovalWrite, Counted, DenialWrite
 from shared.app.retry import TryAgain, too_busy
 from shared.domain import rules
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.errors import InsufficientLicenses, NotConnected, NotFound, NothingToRetry
 from shared.domain.identity import Principal
 from shared.domain.ids import is_request_id
 from shared.domain.microsoft365 import retried, with_live_seats
-from shared.domain.models import ApproveCommand, DenyCommand, LicenseRequest, Product
+from shared.domain.models import LicenseRequest, Product
 from shared.domain.notices import decision_notice, fulfilment_notice
+from shared.domain.terms import LicenceTerm, due_entries, end_of
+from shared.domain.waitlist import WaitEntry, entries_of, placed
 
 log = logging.getLogger(__name__)
 _HELD = "alreadyLicensed"
@@ -25,6 +30,14 @@ _HELD = "alreadyLicensed"
 
 def _nothing() -> None:
     pass
+
+
+def _term(command: ApproveCommand) -> LicenceTerm | None:
+    """The approval's term as the waitlist keeps it (None: permanent licences)."""
+    if command.license_duration is None and command.license_until is None:
+        return None
+    until = end_of(command.license_until) if command.license_until is not None else None
+    return LicenceTerm(duration=command.license_duration, until=until)
 
 
 def _gave_up(what: str, who: Principal, request_id: str) -> Callable[[], Exception]:
@@ -97,6 +110,16 @@ class Decide:
                 known = (target, self._holders(tenant, target, request))
                 raise TryAgain from None
             microsoft365 = plan.product.source == "microsoft365"
+            waitlisted: list[WaitEntry] = []
+            if plan.waiting:
+                # Their places: after everyone already waiting, in the request's order.
+                ahead = catalogue[plan.product.id].waiting
+                plan = replace(plan, request=placed(plan.request, ahead + 1))
+                first = catalogue[plan.product.id].queued + 1
+                waitlisted = entries_of(
+                    plan.request, plan.product.id, ctx.now(), first, _term(command)
+                )
+            expires_at = plan.request.decision.license_expires_at if plan.request.decision else None
             if plan.request.fulfilment:
                 # Emails wait for the real outcome: the fulfilment step sends them.
                 notice = fulfilment_notice(plan.request, ctx.now())
@@ -110,11 +133,21 @@ class Decide:
                 # Microsoft 365 knows who holds its licences: no assignment rows.
                 assigned_emails=[] if microsoft365 else plan.newly_assigned,
                 notice=notice,
+                waitlisted=waitlisted,
+                timed_emails=plan.newly_assigned if microsoft365 and expires_at else [],
                 counts=Counted.after(
                     found.counts, lambda c: c.decided(request.product_id, len(request.users))
                 ),
             )
+            # The due index and the waitlist's mark go before the commit, like the safety
+            # message, and beside it: a crash after the commit loses neither.
+            indexed = ctx.meanwhile(
+                lambda: self._index(tenant, plan.product.id, plan.newly_assigned, expires_at)
+            )
+            if waitlisted:
+                ctx.store.note_waitlist(tenant, plan.product.id)
             safety()
+            indexed()
             try:
                 etag = ctx.store.commit_approval(tenant, write)
             except AlreadyAssigned:
@@ -141,6 +174,16 @@ class Decide:
             return plan.request
 
         return ctx.retry(attempt, _gave_up("approval", who, request_id))
+
+    def _index(
+        self, tenant: str, product_id: str, emails: list[str], expires_at: datetime | None
+    ) -> None:
+        if expires_at is None or not emails:
+            return
+        ctx = self._ctx
+        ctx.store.schedule_due(
+            due_entries(tenant, product_id, emails, expires_at, ctx.reclaim_notice, ctx.now())
+        )
 
     def _live_seats(self, tenant: str, product: Product) -> Product:
         if self._directory is None:

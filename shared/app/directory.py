@@ -64,3 +64,10 @@ class Directory(Protocol):
         self, tenant: str, group_id: str, user_ids: Sequence[str]
     ) -> list[AssignmentResult]:
         """Add users to a licensed group; "assigned" means added (licences follow the group)."""
+
+    def remove_license(
+        self, tenant: str, user_id: str, sku_id: str, group_id: str | None
+    ) -> Literal["removed", "absent"]:
+        """Take the user's licence away (out of the licensed group, when there is one):
+        "absent" when they no longer had it or no longer exist; DirectoryUnavailable when
+        Microsoft 365 cannot answer now."""

@@ -16,10 +16,12 @@ import html
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
+from shared.app.digest_emails import digest_emails
+from shared.app.email_links import email_key, request_url
 from shared.app.email_wording import LANGUAGES, TEMPLATES, Wording, supported_language
 from shared.app.ports import OutgoingEmail
+from shared.app.term_emails import term_emails
 from shared.config import LOCAL_PUBLIC_BASE_URL
 
 _TEMPLATE_FOR_OUTCOME = {
@@ -27,19 +29,10 @@ _TEMPLATE_FOR_OUTCOME = {
     "alreadyLicensed": "already_licensed",
     "notAssigned": "not_assigned",
     "failed": "not_fulfilled",
+    "waiting": "waiting",
 }
 # The tenant's email language, asked for only when a recipient's directory gives none.
 TenantLanguage = Callable[[], str | None]
-
-
-def email_key(tenant: str, notice_id: str, recipient: str) -> str:
-    """Identifies one email of one notice: the unit that is never sent twice."""
-    return f"{tenant}/{notice_id}/{recipient.lower()}"
-
-
-def request_url(public_base_url: str, request_id: str) -> str:
-    """The request in the console (the id only ever appears inside this link)."""
-    return f"{public_base_url.rstrip('/')}/api/console/#/requests/{quote(request_id, safe='')}"
 
 
 def _who(person: Mapping[str, Any]) -> str:
@@ -98,6 +91,14 @@ class EmailRenderer:
     ) -> list[OutgoingEmail]:
         """Every email a notice asks for, in a stable order."""
         languages = _Languages(self._deployment, tenant_language)
+        if payload.get("kind") in ("expiring", "reclaimed"):  # a licence's term (X14)
+            wording = self._wordings[
+                supported_language(payload.get("language")) or languages.fallback()
+            ]
+            return term_emails(wording, self._base, tenant, notice_id, payload)
+        if payload.get("kind") == "digest":  # a tenant's day, not one request
+            wording = self._wordings[languages.fallback()]
+            return digest_emails(wording, self._base, tenant, notice_id, payload)
         url = request_url(self._base, str(payload["requestId"]))
         if payload.get("kind") == "submitted":
             return self._new_request(tenant, notice_id, payload, url, languages.fallback())
@@ -127,6 +128,8 @@ class EmailRenderer:
                 if p["action"] == "deny"
                 else _TEMPLATE_FOR_OUTCOME.get(outcome, "not_assigned")
             )
+            if p.get("waitlist") in ("removed", "expired"):  # taken off a waitlist
+                kind = f"waitlist_{p['waitlist']}"
             role = "requester" if email.lower() == requester_email else "included"
             base = {
                 "greeting": wording.greeting(user.get("name"), email),
@@ -135,6 +138,7 @@ class EmailRenderer:
                 "requested_product": str(p["requestedProductName"]),
                 "decided_by": str(p.get("decidedBy") or ""),
                 "reason": self._reason(wording, user),
+                "position": str(user.get("position") or ""),
                 "url": url,
             }
             for as_html in (False, True):

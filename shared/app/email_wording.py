@@ -18,8 +18,10 @@ LANGUAGES = ("en", "ko")
 # license for you").
 DECISION_KINDS = ("approved", "already_licensed", "not_assigned", "denied", "not_fulfilled")
 ROLES = ("requester", "included")
-# Emails to the admins listed in notifyAdmins.
-ADMIN_KINDS = ("new_request", "fulfilment_failures")
+# Emails to the admins listed in notifyAdmins (and, escalated, to those in escalateTo).
+ADMIN_KINDS = ("new_request", "fulfilment_failures", "reminder_digest", "escalation_digest")
+# The pieces of a digest ([digest_parts]), each as text and as html.
+DIGEST_PARTS = ("row", "escalated", "more", "escalation")
 PARTS = ("subject", "text", "html")
 SNIPPETS = (
     "greeting",
@@ -68,8 +70,12 @@ def load_templates(language: str, directory: Path = TEMPLATES) -> dict[str, Any]
     for name in SNIPPETS:
         if name not in data.get("snippets", {}):
             raise ValueError(f"{language}.toml lacks [snippets] {name}")
-    if "users_other" not in data.get("plurals", {}):
-        raise ValueError(f"{language}.toml lacks [plurals] users_other")
+    for name in (f"{p}_{f}" for p in DIGEST_PARTS for f in ("text", "html")):
+        if name not in data.get("digest_parts", {}):
+            raise ValueError(f"{language}.toml lacks [digest_parts] {name}")
+    for noun in ("users", "requests", "days", "hours", "minutes"):
+        if f"{noun}_other" not in data.get("plurals", {}):
+            raise ValueError(f"{language}.toml lacks [plurals] {noun}_other")
     return data
 
 
@@ -100,8 +106,12 @@ class Wording:
 
     def snippet(self, name: str, as_html: bool, **values: str) -> str:
         """A piece some emails have (the admin's message, the switched-off apps...)."""
+        return self.piece("snippets", name, as_html, **values)
+
+    def piece(self, section: str, name: str, as_html: bool, **values: str) -> str:
+        """A piece of a section of pieces ([snippets], [digest_parts]), as text or html."""
         suffix = "html" if as_html else "text"
-        return Template(self._t["snippets"][f"{name}_{suffix}"]).safe_substitute(values)
+        return Template(self._t[section][f"{name}_{suffix}"]).safe_substitute(values)
 
     def label(self, key: str) -> str:
         """The words for an outcome or a failure code (the key itself when unknown)."""

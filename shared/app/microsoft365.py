@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode
 
 from shared.app.context import UseCaseContext
 from shared.app.directory import Directory
+from shared.app.waitlist import Waitlist
 from shared.domain.errors import DirectoryUnavailable, InvalidRequest, NotConnected
 from shared.domain.identity import Principal
 from shared.domain.microsoft365 import Microsoft365Connection, synced_catalogue
@@ -81,11 +82,13 @@ class Microsoft365:
         directory: Directory | None,
         config: ConsentConfig | None,
         states: ConsentStates,
+        waitlist: Waitlist | None = None,
     ) -> None:
         self._ctx = ctx
         self._directory = directory
         self._config = config
         self._states = states
+        self._waitlist = waitlist
 
     @property
     def available(self) -> bool:
@@ -196,7 +199,13 @@ class Microsoft365:
             after.update({p.id: p for p in changed})
             return sorted(after.values(), key=lambda p: p.name.lower())
 
-        return self._ctx.retry(attempt)
+        products = self._ctx.retry(attempt)
+        # More enabled or fewer consumed units: seats for the people waiting.
+        if self._waitlist is not None:
+            for product in products:
+                if product.waiting and product.available_licenses > 0:
+                    self._waitlist.fill(tenant, product.id)
+        return products
 
     def sync_all(self) -> int:
         """The catalogue sync timer: every connected tenant; how many synced."""

@@ -12,8 +12,10 @@ from shared.app.records import (
     Counted,
     DecisionContext,
     DenialWrite,
+    FillWrite,
     FulfilmentWrite,
     NewRequestWrite,
+    RemovalWrite,
     SubmitContext,
     Versioned,
 )
@@ -27,7 +29,11 @@ from shared.domain.models import (
     RequestProcess,
     RequestSummary,
 )
+from shared.domain.notices import Notice
+from shared.domain.reminders import ReminderSettings
+from shared.domain.terms import DueEntry
 from shared.domain.text import one_line
+from shared.domain.waitlist import WaitEntry
 
 T = TypeVar("T")
 
@@ -156,8 +162,23 @@ class RequestStore(Protocol):
         """The requests of `view` created after (or at) `since` and before `before`, newest
         first, read page by page as iterated (the export)."""
 
+    def waitlist(self, tenant: str, product_id: str, limit: int = 10_000) -> list[WaitEntry]:
+        """The product's waitlist, in queue order (the first `limit` entries)."""
+
+    def commit_fill(self, tenant: str, write: FillWrite) -> None:
+        """Seat the first waiting users; StaleProduct when anything moved meanwhile."""
+
+    def remove_waiting(self, tenant: str, write: RemovalWrite) -> None:
+        """Take someone off a waitlist; StaleProduct when anything moved meanwhile."""
+
     def register_tenant(self, tenant: str) -> None:
         """Remember that the tenant exists (the retention sweep visits known tenants)."""
+
+    def schedule_due(self, entries: Sequence[DueEntry]) -> None:
+        """Index licences to warn about and reclaim (before the write that assigns them)."""
+
+    def note_waitlist(self, tenant: str, product_id: str) -> None:
+        """Remember that the product has people waiting (the maxWait sweep's work)."""
 
     def get_connection(self, tenant: str) -> Versioned[Microsoft365Connection] | None: ...
 
@@ -271,6 +292,47 @@ class PurgeStore(Protocol):
         """Drop the index of days whose requests are all gone."""
 
     def purge_expired(self, tenant: str, created_up_to: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class NotificationState:
+    """A tenant's notification settings as read, each row with its version (None: not
+    stored yet): the own-request-process row (`notifyAdmins`) and the reminders row."""
+
+    process: Versioned[RequestProcess] | None
+    reminders: Versioned[ReminderSettings] | None
+
+
+class ReminderStore(Protocol):
+    """What the notification settings and the reminder timer need from storage."""
+
+    def tenants_with_requests_between(self, first: date, last: date) -> list[str]:
+        """Tenants that created requests on a day from `first` to `last` (the index the
+        retention sweep keeps)."""
+
+    def notification_state(self, tenant: str) -> NotificationState: ...
+
+    def save_notifications(
+        self,
+        tenant: str,
+        read: NotificationState,
+        reminders: ReminderSettings,
+        process: RequestProcess | None,
+    ) -> None:
+        """Write the reminders row (and the process row, unless None) at the versions
+        `read`, in one transaction; StoreConflict when either moved."""
+
+    def pending_between(
+        self, tenant: str, after: datetime, up_to: datetime, limit: int
+    ) -> list[RequestSummary]:
+        """Pending requests created after `after` and at or before `up_to` (one range)."""
+
+    def commit_digest(
+        self, tenant: str, read: NotificationState, reminders: ReminderSettings, notice: Notice
+    ) -> str | None:
+        """Write the reminders row (its `last_digest`) at its version and create the
+        digest's outbox row, in one transaction; StoreConflict when the row moved or the
+        notice exists. The outbox row's etag."""
 
 
 class Notifier(Protocol):

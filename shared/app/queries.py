@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from shared.app.context import UseCaseContext
@@ -18,6 +19,7 @@ from shared.domain.models import (
     RequestSummary,
 )
 from shared.domain.named import MyRequest, my_request, role_of
+from shared.domain.waitlist import with_positions
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,10 @@ class RequestQueries:
             product = ctx.store.get_product(who.tenant_id, request.product_id)
             if product is None or not product.value.approved_by(who.email):
                 raise NotFound("No such request.")
+        if request.decision and any(u.outcome == "waiting" for u in request.users):
+            # Places in the queue are read, not stored: they move as seats free up.
+            queued = request.decision.product_id or request.product_id
+            request = with_positions(request, ctx.store.waitlist(who.tenant_id, queued))
         return request
 
     def my_requests(self, who: Principal, query: PageQuery) -> MyRequests:
@@ -144,7 +150,23 @@ class RequestQueries:
             after_key=self._cursors.decode(scope, query.cursor),
         )
         products = {i: p.value for i, p in catalogue().items()}
-        items = [my_request(r, who, products) for r in page.items if ctx.visible(r)]
+        requests = self._placed(who.tenant_id, [r for r in page.items if ctx.visible(r)])
+        items = [my_request(r, who, products) for r in requests]
         return MyRequests(
             [i for i in items if i is not None], self._cursors.encode(scope, page.next_key)
         )
+
+    def _placed(self, tenant: str, requests: list[LicenseRequest]) -> list[LicenseRequest]:
+        """The requests with their waiting users' places: one range per product that has
+        someone waiting, side by side (none when nobody waits)."""
+        ctx = self._ctx
+
+        def queued(request: LicenseRequest) -> str | None:
+            if request.decision is None or all(u.outcome != "waiting" for u in request.users):
+                return None
+            return request.decision.product_id or request.product_id
+
+        wanted = {p for r in requests if (p := queued(r))}
+        reads = {p: ctx.meanwhile(functools.partial(ctx.store.waitlist, tenant, p)) for p in wanted}
+        queues = {p: read() for p, read in reads.items()}
+        return [with_positions(r, queues[p]) if (p := queued(r)) else r for r in requests]

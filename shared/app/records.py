@@ -3,14 +3,17 @@ reads of one round trip, and the writes of one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from shared.domain.counts import RequestCounts
 from shared.domain.microsoft365 import Microsoft365Connection
 from shared.domain.models import LicenseRequest, Product, RequestProcess
 from shared.domain.notices import Notice
+from shared.domain.terms import Holder
+from shared.domain.waitlist import WaitEntry
 
 T = TypeVar("T")
 
@@ -77,6 +80,10 @@ class ApprovalWrite:
     assigned_emails: Sequence[str]
     notice: Notice | None = None
     counts: Counted | None = None
+    # Users who got no seat and wait for one (whenShort "wait").
+    waitlisted: Sequence[WaitEntry] = ()
+    # Microsoft 365 users given a time-limited licence (their end is remembered).
+    timed_emails: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -110,3 +117,41 @@ class NewRequestWrite:
     replace_marker_etag: str | None = None
     notice: Notice | None = None
     counts: Counted | None = None
+
+
+@dataclass(frozen=True)
+class FillWrite:
+    """The single transaction that seats the first users of a waitlist."""
+
+    product: Versioned[Product]
+    counted: Product
+    seated: Sequence[WaitEntry]
+    # Manual products: the entries that now hold the product (assignment rows).
+    assigned: Sequence[WaitEntry]
+    before: Mapping[str, Versioned[LicenseRequest]]
+    after: Mapping[str, LicenseRequest]
+    notices: Sequence[Notice]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RemovalWrite:
+    """The single transaction that takes someone off a waitlist."""
+
+    product: Versioned[Product]
+    counted: Product
+    entry: WaitEntry
+    before: Versioned[LicenseRequest] | None
+    after: LicenseRequest | None
+    notice: Notice | None
+
+
+@dataclass(frozen=True)
+class ReclaimWrite:
+    """The single transaction that ends a time-limited licence: the assignment row goes,
+    the seat is counted free (unless Microsoft 365 no longer had it), the holder is told."""
+
+    holder: Versioned[Holder]
+    product: Versioned[Product] | None
+    counted: Product | None
+    notice: Notice

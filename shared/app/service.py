@@ -7,6 +7,8 @@ decide, queries), all sharing one `UseCaseContext` of injected ports.
 
 from __future__ import annotations
 
+from typing import cast
+
 from shared.app.bulk import BulkDecide, BulkOutcome
 from shared.app.catalogue import Catalogue, CatalogueItem
 from shared.app.context import UseCaseContext
@@ -14,16 +16,19 @@ from shared.app.cursors import CursorCodec
 from shared.app.decide import Decide
 from shared.app.directory import Directory
 from shared.app.export import Export
+from shared.app.licence_ports import HolderStore
+from shared.app.licence_terms import LicenceTerms
 from shared.app.microsoft365 import ConsentConfig, ConsentStates, Microsoft365
 from shared.app.people import People
 from shared.app.queries import ListQuery, MyRequests, PageQuery, RequestList, RequestQueries
+from shared.app.reclaim import Reclaimer
 from shared.app.request_process import RequestProcessSettings
 from shared.app.submit import Submit, SubmitResult
+from shared.app.waitlist import Waitlist
 from shared.domain.bulk import BulkDecision
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.identity import Principal
 from shared.domain.models import (
-    ApproveCommand,
-    DenyCommand,
     LicenseRequest,
     Product,
     ProductPut,
@@ -42,6 +47,7 @@ class LicenseService:
         cursors: CursorCodec,
         directory: Directory | None = None,
         consent: ConsentConfig | None = None,
+        holders: HolderStore | None = None,
     ) -> None:
         self.context = ctx
         self._catalogue = Catalogue(ctx)
@@ -52,8 +58,15 @@ class LicenseService:
         self.export = Export(ctx)
         self._queries = RequestQueries(ctx, cursors, self._process)
         # Connecting Microsoft 365 and the people picker (X11).
-        self.microsoft365 = Microsoft365(ctx, directory, consent, ConsentStates(cursors.secret))
+        self.waitlist = Waitlist(ctx)
+        self.microsoft365 = Microsoft365(
+            ctx, directory, consent, ConsentStates(cursors.secret), self.waitlist
+        )
         self.people = People(ctx, directory)
+        # Time-limited licences (X14); the table store keeps holders beside the requests.
+        holder_rows = holders or cast(HolderStore, ctx.store)
+        self.terms = LicenceTerms(ctx, holder_rows)
+        self.reclaimer = Reclaimer(ctx, holder_rows, self.waitlist, directory)
 
     def is_admin(self, who: Principal) -> bool:
         """Whether the caller manages the tenant's requests (R5: an allowed admin role)."""
@@ -64,8 +77,13 @@ class LicenseService:
         return self._catalogue.list_products(who)
 
     def put_product(self, who: Principal, product_id: str, body: ProductPut) -> Product:
-        """Create or replace a product (admins)."""
-        return self._catalogue.put_product(who, product_id, body)
+        """Create or replace a product (admins); more seats go to the people waiting."""
+        product = self._catalogue.put_product(who, product_id, body)
+        if product.waiting and product.available_licenses > 0:
+            self.waitlist.fill(who.tenant_id, product_id)
+            found = self.context.store.get_product(who.tenant_id, product_id)
+            product = found.value if found else product
+        return product
 
     def get_request_process(self, who: Principal) -> RequestProcess:
         """The own-request-process setting."""

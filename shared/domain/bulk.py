@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from shared.domain.fields import EntityId, Message
+from shared.domain.fields import EntityId, LicenseDuration, Message
 from shared.domain.models import InputModel, unique_values
 
 
@@ -20,6 +21,9 @@ class BulkDecision(InputModel):
     message: Message | None = None
     product_id: EntityId | None = None
     disabled_service_plans: Annotated[list[EntityId], Field(max_length=100)] = []
+    when_short: Literal["refuse", "wait"] | None = None
+    license_duration: LicenseDuration | None = None
+    license_until: date | datetime | None = None
 
     @field_validator("ids")
     @classmethod
@@ -28,6 +32,16 @@ class BulkDecision(InputModel):
 
     @model_validator(mode="after")
     def _approval_options_only_to_approve(self) -> BulkDecision:
-        if self.action == "deny" and (self.product_id or self.disabled_service_plans):
-            raise ValueError("productId and disabledServicePlans go with approve only")
+        approval_only = (
+            self.product_id,
+            self.disabled_service_plans,
+            self.when_short,
+            self.license_duration,
+            self.license_until,
+        )
+        if self.action == "deny" and any(approval_only):
+            raise ValueError(
+                "productId, disabledServicePlans, whenShort, licenseDuration and licenseUntil "
+                "go with approve only"
+            )
         return self

@@ -67,3 +67,24 @@ Message = Annotated[
     AfterValidator(_free_text),
 ]
 HttpUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_absolute_http_url)]
+
+
+# ---- licence terms -------------------------------------------------------------------------
+
+# An ISO 8601 duration: years, months, weeks, days, hours, minutes, seconds (P90D, P3M, PT20S).
+DURATION_PATTERN = (
+    r"^P(?:[0-9]{1,4}Y)?(?:[0-9]{1,4}M)?(?:[0-9]{1,4}W)?(?:[0-9]{1,5}D)?"
+    r"(?:T(?:[0-9]{1,6}H)?(?:[0-9]{1,7}M)?(?:[0-9]{1,9}S)?)?$"
+)
+
+
+def _some_length(value: str) -> str:
+    # The pattern lets "P", "PT" and "P1DT" through (no look-ahead in the schema's regex).
+    if value.endswith(("P", "T")):
+        raise ValueError("is not an ISO 8601 duration (e.g. P90D, P3M, PT20S)")
+    return value
+
+
+LicenseDuration = Annotated[
+    str, StringConstraints(pattern=DURATION_PATTERN, max_length=40), AfterValidator(_some_length)
+]

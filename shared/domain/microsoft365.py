@@ -127,6 +127,8 @@ def synced_catalogue(
             licensing_group_id=before.licensing_group_id if before else None,
             reserved_licenses=before.reserved_licenses if before else 0,
             approvers=before.approvers if before else [],
+            waiting=before.waiting if before else 0,
+            queued=before.queued if before else 0,
         )
         if before is None or _seats_or_plans(before) != _seats_or_plans(after):
             changed.append(after)

@@ -27,6 +27,7 @@ from shared.domain.fields import (
     Email,
     EntityId,
     HttpUrl,
+    LicenseDuration,
     Message,
     Text200,
 )
@@ -35,7 +36,7 @@ from shared.domain.identity import ADMIN_ROLES, AdminRole
 T = TypeVar("T")
 
 RequestStatus = Literal["pending", "approved", "denied"]
-UserOutcome = Literal["pending", "assigned", "alreadyLicensed", "notAssigned", "failed"]
+UserOutcome = Literal["pending", "assigned", "alreadyLicensed", "notAssigned", "failed", "waiting"]
 ListView = Literal["pending", "completed", "all"]
 ProductSource = Literal["manual", "microsoft365"]
 # The languages emails are written in (shared/app/email_templates/<language>.toml).
@@ -152,6 +153,10 @@ class Product(WireModel):
     reserved_licenses: int = 0
     # People without an admin role who may list, view and decide this product's requests.
     approvers: list[str] = []
+    # People on the product's waitlist (approved with whenShort "wait", no seat yet).
+    waiting: int = 0
+    # Everyone ever put on it: the next place in line (first come, first served). Internal.
+    queued: int = 0
 
     def approved_by(self, email: str) -> bool:
         """Whether `email` is one of the product's approvers (case-blind)."""
@@ -175,6 +180,7 @@ class Product(WireModel):
             view["totalLicenses"] = self.total_licenses
             view["assignedLicenses"] = self.assigned_licenses
             view["approvers"] = list(self.approvers)
+            view["waiting"] = self.waiting
         view["source"] = self.source
         if self.source == "microsoft365":
             view["skuId"] = self.sku_id
@@ -199,6 +205,8 @@ class RequestProcessPut(InputModel):
     email_language: EmailLanguage | None = None
     # Omitted keeps the current roles; "global" must stay in the list.
     approver_roles: Annotated[list[AdminRole], Field(min_length=1, max_length=3)] | None = None
+    # Omitted keeps the current one; null goes back to the default (P90D).
+    max_wait: LicenseDuration | None = None
 
     @field_validator("approver_roles")
     @classmethod
@@ -226,6 +234,8 @@ class RequestProcess(WireModel):
     email_language: EmailLanguage | None = None
     # The admin roles that may manage requests (R5): all three, or narrowed.
     approver_roles: list[AdminRole] = list(ADMIN_ROLES)
+    # How long someone may wait for a seat before leaving the waitlist (None: P90D).
+    max_wait: str | None = None
 
     def to_view(self, *, admin: bool) -> dict[str, object]:
         """Only admins see whom new requests are announced to, in which language, and
@@ -233,7 +243,9 @@ class RequestProcess(WireModel):
         return self.model_dump(
             mode="json",
             by_alias=True,
-            exclude=None if admin else {"notify_admins", "email_language", "approver_roles"},
+            exclude=None
+            if admin
+            else {"notify_admins", "email_language", "approver_roles", "max_wait"},
         )
 
 
@@ -255,21 +267,6 @@ class RequestCreate(InputModel):
     justification: Message | None = None
 
 
-class ApproveCommand(InputModel):
-    """Body of POST /api/requests/{id}/approve (R9-R12)."""
-
-    exclude_users: Annotated[list[Email], Field(max_length=51)] = []
-    product_id: EntityId | None = None
-    disabled_service_plans: Annotated[list[EntityId], Field(max_length=100)] = []
-    message: Message | None = None
-
-
-class DenyCommand(InputModel):
-    """Body of POST /api/requests/{id}/deny (R8, R12)."""
-
-    message: Message | None = None
-
-
 class Failure(WireModel):
     """Why a user's licence could not be assigned: a stable code and the service's words."""
 
@@ -285,6 +282,8 @@ class RequestUser(WireModel):
     outcome: UserOutcome = "pending"
     # Only for outcome "failed".
     failure: Failure | None = None
+    # Only for outcome "waiting": the place in the product's waitlist (1 is next), as read.
+    position: int | None = None
     # The user's object id in the tenant's directory (Microsoft 365), internal.
     directory_id: str | None = Field(default=None, exclude=True)
     # The directory's preferredLanguage for the user (e.g. "ko-KR"): their emails' language.
@@ -293,8 +292,9 @@ class RequestUser(WireModel):
     @model_serializer(mode="wrap")
     def _without_empty_failure(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         data: dict[str, object] = handler(self)
-        if data.get("failure") is None:
-            data.pop("failure", None)
+        for optional in ("failure", "position"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data
 
 
@@ -307,6 +307,8 @@ class Decision(WireModel):
     product_id: str | None = None
     disabled_service_plans: list[str] = []
     message: str | None = None
+    # When the licences this approval assigned end (None: permanent).
+    license_expires_at: datetime | None = None
 
 
 class Fulfilment(WireModel):

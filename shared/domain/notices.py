@@ -7,17 +7,30 @@ here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-from shared.domain.models import LicenseRequest, Person, Product, RequestUser
+from shared.domain.models import LicenseRequest, Person, Product, RequestSummary, RequestUser
 
 # decision: the outcome, to every user; submitted: a new request, to the listed admins;
 # fulfilment: assign an approval's licences in Microsoft 365 (no email); failures: the
-# users whose assignment failed, to the listed admins.
-NoticeKind = Literal["decision", "submitted", "fulfilment", "failures"]
-NOTICE_KINDS: tuple[NoticeKind, ...] = ("decision", "submitted", "fulfilment", "failures")
+# users whose assignment failed, to the listed admins; digest: a tenant's requests that
+# wait too long, to the listed admins and those they escalate to (one a day).
+# expiring / reclaimed: a time-limited licence ends soon / has ended, to its holder.
+NoticeKind = Literal[
+    "decision", "submitted", "fulfilment", "failures", "digest", "expiring", "reclaimed"
+]
+NOTICE_KINDS: tuple[NoticeKind, ...] = (
+    "decision",
+    "submitted",
+    "fulfilment",
+    "failures",
+    "digest",
+    "expiring",
+    "reclaimed",
+)
 _PREFIX = "O|"
 
 
@@ -78,6 +91,8 @@ def _user(user: RequestUser) -> dict[str, object]:
     # when known, so rows without one read as before (and rows from before it, the same).
     if user.language:
         data["language"] = user.language
+    if user.position:  # on the waitlist: their place in it when the email was written
+        data["position"] = user.position
     return data
 
 
@@ -150,3 +165,55 @@ def submitted_notice(request: LicenseRequest, recipients: list[str]) -> Notice:
             "recipients": recipients,
         },
     )
+
+
+# A digest lists this many requests, oldest first (and says how many more there are).
+DIGEST_LISTED = 50
+
+
+def digest_id(day: date) -> str:
+    """What a tenant's digest of `day` stands in for a request id: one digest notice per
+    tenant and day (`O|reminders-20261103|digest`), never a request's."""
+    return f"reminders-{day:%Y%m%d}"
+
+
+def digest_notice(
+    day: date,
+    waiting: Sequence[RequestSummary],
+    now: datetime,
+    *,
+    escalated_up_to: datetime,
+    admins: list[str],
+    escalate_to: list[str],
+    remind_after: str,
+    escalate_after: str,
+) -> Notice:
+    """The day's reminder: requests waiting longer than `remind_after` to the listed admins,
+    and those created at or before `escalated_up_to` to `escalate_to` as well."""
+    oldest_first = sorted(waiting, key=lambda s: (s.created_at, s.id))
+    escalated = [s for s in oldest_first if s.created_at <= escalated_up_to]
+    payload: dict[str, object] = {
+        "kind": "digest",
+        "day": day.isoformat(),
+        "remindAfter": remind_after,
+        "escalateAfter": escalate_after,
+        "pending": len(oldest_first),
+        "escalated": len(escalated),
+        "requests": [
+            {
+                "id": s.id,
+                "productName": s.product_name,
+                "requester": _person(s.requester),
+                "userCount": s.user_count,
+                "createdAt": s.created_at.isoformat(),
+                "waitingDays": (now - s.created_at).days,
+                "escalated": s.created_at <= escalated_up_to,
+            }
+            for s in oldest_first[:DIGEST_LISTED]
+        ],
+        "admins": admins,
+        "escalateTo": escalate_to,
+    }
+    # No language: the emails are in the tenant's email language when they are sent, as
+    # every email to admins.
+    return Notice("digest", digest_id(day), payload, now)

@@ -6,9 +6,10 @@ No I/O and no clock here: callers pass `now`, so every rule is testable as a law
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from shared.domain.commands import ApproveCommand
 from shared.domain.errors import (
     AlreadyDecided,
     Forbidden,
@@ -22,7 +23,6 @@ from shared.domain.errors import (
 )
 from shared.domain.identity import ADMIN_ROLES, AdminRole, Principal
 from shared.domain.models import (
-    ApproveCommand,
     Decision,
     Fulfilment,
     LicenseRequest,
@@ -34,6 +34,7 @@ from shared.domain.models import (
     RequestProcessPut,
     RequestUser,
 )
+from shared.domain.terms import term_end
 
 
 def person(principal: Principal) -> Person:
@@ -172,6 +173,7 @@ def updated_request_process(
             if change.approver_roles is None
             else [r for r in ADMIN_ROLES if r in change.approver_roles]
         ),
+        max_wait=change.max_wait if "max_wait" in change.model_fields_set else current.max_wait,
     )
 
 
@@ -230,6 +232,8 @@ class ApprovalPlan:
     request: LicenseRequest
     product: Product
     newly_assigned: list[str]
+    # Users who got no seat and wait for one (whenShort "wait"), in request order.
+    waiting: list[str] = field(default_factory=list)
 
 
 def choose_product(
@@ -259,8 +263,11 @@ def plan_approval(
     by: Person,
     now: datetime,
 ) -> ApprovalPlan:
-    """R9-R12 and X1: who gets a licence, who already has one, who is left out."""
+    """R9-R12 and X1: who gets a licence, who already has one, who is left out, and
+    until when (X14)."""
     check_pending(request)
+    term = "licenseDuration" if command.license_duration else "licenseUntil"
+    expires_at = term_end(command.license_duration, command.license_until, now, field=term)
     product = choose_product(request, catalogue, command.product_id)
     microsoft365 = product.source == "microsoft365"
     if microsoft365 and product.licensing_group_id and command.disabled_service_plans:
@@ -298,16 +305,26 @@ def plan_approval(
             newly_assigned.append(key)
         users.append(user.model_copy(update={"outcome": outcome}))
 
+    # People already waiting come first (first come, first served across requests).
+    available = max(product.available_licenses - product.waiting, 0)
+    waiting: list[str] = []
+    if len(newly_assigned) > available:
+        if command.when_short != "wait":
+            needed = len(newly_assigned)
+            raise InsufficientLicenses(
+                f"{product.name} has {available} free licences; this approval needs {needed} "
+                f"({needed - available} missing).",
+                available=available,
+                needed=needed,
+                missing=needed - available,
+            )
+        newly_assigned, waiting = newly_assigned[:available], newly_assigned[available:]
+        queued = set(waiting)
+        users = [
+            u.model_copy(update={"outcome": "waiting"}) if u.email.lower() in queued else u
+            for u in users
+        ]
     needed = len(newly_assigned)
-    available = product.available_licenses
-    if needed > available:
-        raise InsufficientLicenses(
-            f"{product.name} has {available} free licences; this approval needs {needed} "
-            f"({needed - available} missing).",
-            available=available,
-            needed=needed,
-            missing=needed - available,
-        )
     decided = request.model_copy(
         update={
             "status": "approved",
@@ -319,6 +336,7 @@ def plan_approval(
                 product_id=product.id,
                 disabled_service_plans=list(command.disabled_service_plans),
                 message=command.message,
+                license_expires_at=expires_at,
             ),
             "fulfilment": Fulfilment(status="pending", updated_at=now)
             if microsoft365 and needed
@@ -326,12 +344,16 @@ def plan_approval(
         }
     )
     # Manual seats are counted here; Microsoft 365 seats are reserved until assigned.
-    counted = product.model_copy(
-        update={"reserved_licenses": product.reserved_licenses + needed}
+    seats: dict[str, int] = (
+        {"reserved_licenses": product.reserved_licenses + needed}
         if microsoft365
         else {"assigned_licenses": product.assigned_licenses + needed}
     )
-    return ApprovalPlan(request=decided, product=counted, newly_assigned=newly_assigned)
+    line = {"waiting": product.waiting + len(waiting), "queued": product.queued + len(waiting)}
+    counted = product.model_copy(update={**seats, **line})
+    return ApprovalPlan(
+        request=decided, product=counted, newly_assigned=newly_assigned, waiting=waiting
+    )
 
 
 def plan_denial(

@@ -301,7 +301,9 @@ def test_admin_edits_a_product(tenant: Tenant, open_console: OpenConsole) -> Non
     admin.sign_in(tenant.id, "admin@contoso.com", admin=True)
     admin.nav("Products")
     row = admin.page.locator("#products-table tbody tr", has_text="Visio Plan 2")
-    expect(row.locator("td")).to_have_text(["Manual", "5", "2", "3", "Blocked", "Edit"])
+    expect(row.locator("td")).to_have_text(
+        ["Manual", "5", "2", "3", "Blocked", "EditWaitlist and holders"]
+    )
     expect(
         admin.page.locator("#products-table tbody tr", has_text="Power Automate")
     ).to_contain_text("Allowed")
@@ -322,7 +324,9 @@ def test_admin_edits_a_product(tenant: Tenant, open_console: OpenConsole) -> Non
     admin.check_accessibility("product edit dialog")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
-    expect(row.locator("td")).to_have_text(["Manual", "12", "2", "10", "Allowed", "Edit"])
+    expect(row.locator("td")).to_have_text(
+        ["Manual", "12", "2", "10", "Allowed", "EditWaitlist and holders"]
+    )
     product = next(
         p for p in tenant.admin.get("/api/products").json()["items"] if p["id"] == "visio-plan-2"
     )
@@ -353,7 +357,9 @@ def test_admin_adds_a_manual_product(tenant: Tenant, open_console: OpenConsole) 
     dialog.get_by_role("button", name="Add product").click()
     expect(dialog).to_be_hidden()
     row = page.locator("#products-table tbody tr", has_text="Visio Suite")
-    expect(row.locator("td")).to_have_text(["Manual", "4", "0", "4", "Blocked", "Edit"])
+    expect(row.locator("td")).to_have_text(
+        ["Manual", "4", "0", "4", "Blocked", "EditWaitlist and holders"]
+    )
     expect(page.locator(":focus")).to_have_attribute("aria-label", "Edit Visio Suite")
     added = next(
         p for p in tenant.admin.get("/api/products").json()["items"] if p["id"] == "visio-suite"
@@ -414,7 +420,7 @@ def test_the_detail_pane_works_from_the_keyboard(tenant: Tenant, open_console: O
     expect(focused).to_have_attribute("aria-label", "Don't assign to Megan Bowen")
     expect(page.locator("#users-included")).to_contain_text("Megan Bowen")
 
-    page.get_by_role("button", name="Don't approve").focus()
+    page.get_by_role("button", name="Don't approve", exact=True).focus()
     page.keyboard.press("Space")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()

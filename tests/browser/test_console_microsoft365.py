@@ -54,7 +54,7 @@ def test_a_connected_tenants_products_come_from_microsoft365_and_an_admin_blocks
     expect(row.get_by_role("rowheader")).to_contain_text("Office 365 E3")
     free = str(total - consumed)
     expect(row.locator("td")).to_have_text(
-        ["Microsoft 365", str(total), str(consumed), free, "Allowed", "Edit"]
+        ["Microsoft 365", str(total), str(consumed), free, "Allowed", "EditWaitlist and holders"]
     )
     # Subscriptions for the company or suspended are not products.
     expect(page.locator('#products-table tr[data-source="manual"]')).to_have_count(0)

@@ -40,7 +40,9 @@ def test_an_empty_catalogue_says_what_to_do_and_add_product_adds_one(
     expect(dialog).to_be_hidden()
     expect(page.locator("#toast")).to_contain_text("Adobe Acrobat Pro added")
     row = page.locator("#products-table tbody tr", has_text="Adobe Acrobat Pro")
-    expect(row.locator("td")).to_have_text(["Manual", "5", "0", "5", "Blocked", "Edit"])
+    expect(row.locator("td")).to_have_text(
+        ["Manual", "5", "0", "5", "Blocked", "EditWaitlist and holders"]
+    )
     expect(page.locator("#products-empty")).to_have_count(0)
     saved = tenant.admin.get("/api/products").json()["items"]
     assert [(p["id"], p["totalLicenses"], p["selfServicePurchase"]) for p in saved] == [

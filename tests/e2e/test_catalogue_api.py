@@ -22,6 +22,7 @@ def test_an_admin_creates_a_product_and_sees_its_licence_counts(tenant: Tenant) 
         "assignedLicenses": 0,
         "approvers": [],
         "source": "manual",
+        "waiting": 0,
     }
     listed = tenant.admin.get("/api/products").json()["items"]
     assert listed == [{**created, "fulfils": ["visio"], "pendingUsers": 0}]

@@ -167,6 +167,8 @@ def test_parameter_defaults_match_the_app_defaults() -> None:
     assert defaults.retention_period.days == 30
     assert params["retentionSchedule"]["default"] == SCHEDULE_DEFAULTS["RETENTION_SCHEDULE"]
     assert params["outboxRelaySchedule"]["default"] == SCHEDULE_DEFAULTS["OUTBOX_RELAY_SCHEDULE"]
+    assert params["reminderSchedule"]["default"] == SCHEDULE_DEFAULTS["REMINDER_SCHEDULE"]
+    assert params["reclaimSchedule"]["default"] == SCHEDULE_DEFAULTS["RECLAIM_SCHEDULE"]
     assert params["emailLanguage"]["default"] == defaults.email_language
     assert params["catalogueSyncSchedule"]["default"] == "0 0 * * * *"  # hourly
     app_default = SCHEDULE_DEFAULTS.get("CATALOGUE_SYNC_SCHEDULE")
@@ -366,6 +368,9 @@ def test_app_settings_are_identity_based_with_no_secret_but_the_cursor_key() -> 
         "RETENTION_PERIOD",
         "RETENTION_SCHEDULE",
         "OUTBOX_RELAY_SCHEDULE",
+        "REMINDER_SCHEDULE",
+        "RECLAIM_SCHEDULE",
+        "RECLAIM_NOTICE",
         "EMAIL_LANGUAGE",
     ):
         assert name in settings, name

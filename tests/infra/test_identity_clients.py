@@ -47,6 +47,9 @@ SAMPLE_VALUES = {
     "outboxRelaySchedule": "0 * * * * *",
     "applicationInsightsConnectionString": f"InstrumentationKey={CLIENT_ID}",
     "catalogueSyncSchedule": "0 0 * * * *",
+    "reminderSchedule": "0 30 * * * *",
+    "reclaimSchedule": "0 15 * * * *",
+    "reclaimNotice": "P7D",
     # Variables: the created registration's client id, and the site's https origin.
     "graphClientIdSetting": GRAPH_CLIENT_ID,
     "publicBaseUrl": PUBLIC_BASE_URL,

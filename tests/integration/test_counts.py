@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 
 from shared.app.queries import ListQuery
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.errors import AlreadyDecided
 from shared.domain.identity import Principal
-from shared.domain.models import ApproveCommand, DenyCommand, RequestCreate
+from shared.domain.models import RequestCreate
 from tests.integration.test_retention import Scene
 from tests.support.azurite import Azurite
 

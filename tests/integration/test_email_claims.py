@@ -23,7 +23,7 @@ from shared.app.notifications import (
     queue_message,
 )
 from shared.app.ports import OutboxMessage, OutgoingEmail
-from shared.domain.models import ApproveCommand
+from shared.domain.commands import ApproveCommand
 from tests.integration.test_email_delivery import World
 from tests.integration.test_round_trips import Counter as WireCounter
 from tests.support.azurite import Azurite

@@ -20,10 +20,9 @@ from shared.adapters.queue_notifier import QueueNotifier
 from shared.app.email_rendering import EmailRenderer
 from shared.app.notifications import NotificationWorker, queue_message
 from shared.app.ports import EmailSender, OutboxMessage
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.identity import Principal
 from shared.domain.models import (
-    ApproveCommand,
-    DenyCommand,
     ProductPut,
     RequestCreate,
     RequestProcessPut,

@@ -9,7 +9,8 @@ from pathlib import Path
 from shared.adapters.email.outbox_dir import OutboxDirSender
 from shared.app.notifications import LANGUAGE_TTL, queue_message
 from shared.app.ports import OutgoingEmail
-from shared.domain.models import ApproveCommand, DenyCommand, RequestProcessPut
+from shared.domain.commands import ApproveCommand, DenyCommand
+from shared.domain.models import RequestProcessPut
 from shared.domain.notices import notice_kind
 from tests.integration import test_fulfilment as fulfilment
 from tests.integration.test_email_delivery import World, _read_eml

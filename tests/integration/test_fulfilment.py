@@ -13,8 +13,9 @@ import pytest
 
 from shared import bootstrap
 from shared.app.notifications import queue_message
+from shared.domain.commands import ApproveCommand
 from shared.domain.identity import Principal
-from shared.domain.models import ApproveCommand, ProductPut, RequestCreate
+from shared.domain.models import ProductPut, RequestCreate
 from shared.domain.notices import notice_kind
 from tests.integration.conftest import settings_for
 from tests.support.azurite import Azurite

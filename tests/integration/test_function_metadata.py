@@ -22,6 +22,8 @@ EXPECTED_HTTP = {
     ("PUT", "products/{productId}"),
     ("GET", "settings/request-process"),
     ("PUT", "settings/request-process"),
+    ("GET", "settings/notifications"),
+    ("PUT", "settings/notifications"),
     ("POST", "requests"),
     ("GET", "requests"),
     ("GET", "requests/{id}"),
@@ -29,6 +31,10 @@ EXPECTED_HTTP = {
     ("POST", "requests/{id}/deny"),
     ("POST", "requests/decisions"),
     ("GET", "requests/export"),
+    ("GET", "products/{productId}/waitlist"),
+    ("DELETE", "products/{productId}/waitlist/{email}"),
+    ("GET", "products/{productId}/assignments"),
+    ("POST", "products/{productId}/assignments/{email}/extend"),
     ("GET", "me/requests"),
     ("POST", "dev/token"),
     ("GET", "console/{*path}"),
@@ -175,14 +181,20 @@ def test_background_functions_have_the_spec_triggers() -> None:
     assert fulfil["queueName"] == "license-fulfilment"
     [sync] = [b for b in bindings["sync_catalogues"] if b["type"] == "timerTrigger"]
     assert sync["schedule"] == "%CATALOGUE_SYNC_SCHEDULE%"
+    [remind] = [b for b in bindings["send_reminder_digests"] if b["type"] == "timerTrigger"]
+    assert remind["schedule"] == "%REMINDER_SCHEDULE%"
+    [reclaim] = [b for b in bindings["reclaim_licences"] if b["type"] == "timerTrigger"]
+    assert reclaim["schedule"] == "%RECLAIM_SCHEDULE%"
     triggers = {
         name: next(b["type"] for b in bs if str(b["type"]).endswith("Trigger"))
         for name, bs in bindings.items()
     }
     assert sorted(n for n, t in triggers.items() if t != "httpTrigger") == [
         "fulfil_licences",
+        "reclaim_licences",
         "relay_outbox",
         "retention_sweep",
         "send_notification_emails",
+        "send_reminder_digests",
         "sync_catalogues",
     ]

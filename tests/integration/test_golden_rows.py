@@ -29,10 +29,9 @@ from shared.app.email_rendering import EmailRenderer
 from shared.app.notifications import queue_message
 from shared.app.ports import OutboxMessage
 from shared.config import load_settings
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.identity import Principal
 from shared.domain.models import (
-    ApproveCommand,
-    DenyCommand,
     ProductPut,
     RequestCreate,
     RequestProcessPut,

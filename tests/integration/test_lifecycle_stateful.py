@@ -63,6 +63,7 @@ from shared.adapters.tables.codec import request_from
 from shared.app.ports import OutgoingEmail
 from shared.app.queries import ListQuery
 from shared.config import Settings
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.errors import (
     AlreadyDecided,
     AppError,
@@ -79,9 +80,7 @@ from shared.domain.errors import (
 )
 from shared.domain.identity import Principal
 from shared.domain.models import (
-    ApproveCommand,
     Decision,
-    DenyCommand,
     LicenseRequest,
     ProductPut,
     RequestCreate,

@@ -103,11 +103,13 @@ def test_bodies_are_the_input_models(document: dict[str, Any]) -> None:
     assert bodies == {
         ("PUT", "/products/{productId}"): "ProductPut",
         ("PUT", "/settings/request-process"): "RequestProcessPut",
+        ("PUT", "/settings/notifications"): "NotificationSettingsPut",
         ("POST", "/requests"): "RequestCreate",
         ("POST", "/requests/{id}/approve"): "ApproveCommand",
         ("POST", "/requests/{id}/deny"): "DenyCommand",
         ("POST", "/requests/decisions"): "BulkDecision",
         ("POST", "/dev/token"): "DevTokenRequest",
+        ("POST", "/products/{productId}/assignments/{email}/extend"): "ExtendCommand",
     }
     schemas = document["components"]["schemas"]
     for name in bodies.values():

@@ -12,7 +12,7 @@ import pytest
 from shared import bootstrap
 from shared.adapters.email.outbox_dir import OutboxDirSender
 from shared.adapters.queue_notifier import QueueNotifier
-from shared.domain.models import ApproveCommand
+from shared.domain.commands import ApproveCommand
 from tests.integration.test_email_delivery import World, _read_eml
 from tests.integration.test_round_trips import Counter
 from tests.support.azurite import Azurite

@@ -13,8 +13,9 @@ from shared import bootstrap
 from shared.adapters import queue_wire
 from shared.adapters.email.outbox_dir import OutboxDirSender
 from shared.config import load_settings
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.identity import Principal
-from shared.domain.models import ApproveCommand, DenyCommand, RequestCreate
+from shared.domain.models import RequestCreate
 from tests.integration.test_email_delivery import World, _read_eml
 from tests.support.azurite import Azurite
 from tests.support.outage import SwitchableRelay

@@ -11,8 +11,9 @@ from azure.data.tables import TableClient
 from shared import bootstrap
 from shared.adapters.queue_notifier import QueueNotifier
 from shared.config import SettingsError, load_settings
+from shared.domain.commands import ApproveCommand
 from shared.domain.identity import Principal
-from shared.domain.models import ApproveCommand, ProductPut, RequestCreate, RequestProcessPut
+from shared.domain.models import ProductPut, RequestCreate, RequestProcessPut
 from tests.integration.conftest import settings_for
 from tests.integration.test_round_trips import Counter
 from tests.support.api import unique_tenant

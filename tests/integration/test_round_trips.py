@@ -15,8 +15,9 @@ from azure.core.pipeline.transport import HttpTransport
 from shared import bootstrap
 from shared.adapters.http_transport import Urllib3Transport
 from shared.app.queries import ListQuery
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.identity import Principal
-from shared.domain.models import ApproveCommand, DenyCommand, ProductPut, RequestCreate
+from shared.domain.models import ProductPut, RequestCreate
 from tests.integration.conftest import settings_for
 from tests.support.api import unique_tenant
 from tests.support.azurite import Azurite

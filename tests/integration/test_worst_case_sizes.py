@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from shared.adapters.email.outbox_dir import OutboxDirSender
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.identity import Principal
 from shared.domain.models import (
-    ApproveCommand,
-    DenyCommand,
     ProductPut,
     RequestCreate,
     RequestProcessPut,

@@ -9,10 +9,12 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any, Literal
 
 from shared.app.directory import Assignment, AssignmentResult
 from shared.app.ports import (
     AlreadyAssigned,
+    NotificationState,
     OutboxMessage,
     PendingExists,
     StaleProduct,
@@ -24,8 +26,10 @@ from shared.app.records import (
     Counted,
     DecisionContext,
     DenialWrite,
+    FillWrite,
     FulfilmentWrite,
     NewRequestWrite,
+    RemovalWrite,
     SubmitContext,
     Versioned,
 )
@@ -42,6 +46,9 @@ from shared.domain.models import (
     RequestSummary,
 )
 from shared.domain.notices import Notice, is_notices_prefix
+from shared.domain.reminders import ReminderSettings
+from shared.domain.terms import DueEntry
+from shared.domain.waitlist import WaitEntry
 
 _etags = (f'W/"{n}"' for n in itertools.count(1))
 
@@ -62,6 +69,7 @@ class Tenant:
     outbox: dict[str, Notice] = field(default_factory=dict)
     connection: Versioned[Microsoft365Connection] | None = None
     counts: Versioned[RequestCounts] | None = None
+    waiting: dict[tuple[str, str], WaitEntry] = field(default_factory=dict)
 
 
 class FakeRequestStore:
@@ -70,6 +78,8 @@ class FakeRequestStore:
     def __init__(self) -> None:
         self.tenants: dict[str, Tenant] = {}
         self.registered: set[str] = set()
+        self.scheduled: list[DueEntry] = []
+        self.waitlists_noted: set[tuple[str, str]] = set()
         self.connected: set[str] = set()
         self.unqueued: set[tuple[str, str]] = set()
         self.days: set[tuple[str, date]] = set()
@@ -153,6 +163,12 @@ class FakeRequestStore:
     def register_tenant(self, tenant: str) -> None:
         self.registered.add(tenant)
 
+    def schedule_due(self, entries: Sequence[DueEntry]) -> None:
+        self.scheduled.extend(entries)
+
+    def note_waitlist(self, tenant: str, product_id: str) -> None:
+        self.waitlists_noted.add((tenant, product_id))
+
     # -- submit ---------------------------------------------------------------------------
 
     def load_submit_context(self, tenant: str, product_id: str, requester_id: str) -> SubmitContext:
@@ -189,6 +205,41 @@ class FakeRequestStore:
     def _count(t: Tenant, counts: Counted | None) -> None:
         if counts is not None:
             t.counts = Versioned(counts.counts, _etag())
+
+    def waitlist(self, tenant: str, product_id: str, limit: int = 10_000) -> list[WaitEntry]:
+        entries = self.tenant(tenant).waiting
+        return [entries[k] for k in sorted(entries) if k[0] == product_id][:limit]
+
+    def _seats(self, t: Tenant, product: Versioned[Product], counted: Product) -> None:
+        if t.products[product.value.id].etag != product.etag:
+            raise StaleProduct(product.value.id)
+        t.products[product.value.id] = Versioned(counted, _etag())
+
+    def commit_fill(self, tenant: str, write: FillWrite) -> None:
+        t = self.tenant(tenant)
+        if any((e.product_id, e.key) not in t.waiting for e in write.seated) or any(
+            t.requests[i].etag != v.etag for i, v in write.before.items()
+        ):
+            raise StaleProduct("moved")
+        self._seats(t, write.product, write.counted)
+        for entry in write.seated:
+            del t.waiting[(entry.product_id, entry.key)]
+        t.assignments.update((e.product_id, e.email.lower()) for e in write.assigned)
+        for request_id, after in write.after.items():
+            t.requests[request_id] = Versioned(after, _etag())
+        for notice in write.notices:
+            t.outbox[notice.id] = notice
+
+    def remove_waiting(self, tenant: str, write: RemovalWrite) -> None:
+        t = self.tenant(tenant)
+        if (write.entry.product_id, write.entry.key) not in t.waiting:
+            raise StaleProduct("gone")
+        self._seats(t, write.product, write.counted)
+        del t.waiting[(write.entry.product_id, write.entry.key)]
+        if write.after is not None:
+            t.requests[write.after.id] = Versioned(write.after, _etag())
+        if write.notice is not None:
+            t.outbox[write.notice.id] = write.notice
 
     def get_counts(self, tenant: str) -> Versioned[RequestCounts] | None:
         return self.tenant(tenant).counts
@@ -328,6 +379,7 @@ class FakeRequestStore:
         if write.counted != write.product.value:
             t.products[product.value.id] = Versioned(write.counted, _etag())
         t.assignments.update((product.value.id, e) for e in write.assigned_emails)
+        t.waiting.update(((e.product_id, e.key), e) for e in write.waitlisted)
         self._decide(t, write.after)
         return self._add_notice(t, write.notice)
 
@@ -511,6 +563,20 @@ class FakeDirectory:
             )
         return results
 
+    def remove_license(
+        self, tenant: str, user_id: str, sku_id: str, group_id: str | None
+    ) -> Literal["removed", "absent"]:
+        self._check(tenant)
+        user = self.users.get(user_id)
+        if user is None or sku_id not in user.sku_ids:
+            return "absent"
+        self.users[user_id] = replace(user, sku_ids=user.sku_ids - {sku_id})
+        sku = self.skus[sku_id]
+        self.skus[sku_id] = replace(sku, consumed=sku.consumed - 1)
+        if group_id:
+            self.groups[group_id][1].discard(user_id)
+        return "removed"
+
     def add_group_members(
         self, tenant: str, group_id: str, user_ids: Sequence[str]
     ) -> list[AssignmentResult]:
@@ -525,3 +591,62 @@ class FakeDirectory:
                 self.users[user_id] = replace(user, license_errors={sku_id: failure})
             results.append(AssignmentResult(user_id, "assigned"))
         return results
+
+
+class FakeReminderStore:
+    """ReminderStore in memory over a FakeRequestStore's tenants (their day index, process
+    settings, requests and outbox), with the table store's version checks."""
+
+    def __init__(self, requests: FakeRequestStore) -> None:
+        self.requests = requests
+        self.rows: dict[str, Versioned[ReminderSettings]] = {}
+        self.visited: list[str] = []
+
+    def tenants_with_requests_between(self, first: date, last: date) -> list[str]:
+        return sorted({t for t, day in self.requests.days if first <= day <= last})
+
+    def notification_state(self, tenant: str) -> NotificationState:
+        self.visited.append(tenant)
+        return NotificationState(self.requests.tenant(tenant).process, self.rows.get(tenant))
+
+    def _check(self, tenant: str, read: NotificationState, process: bool) -> None:
+        def etag(v: Versioned[Any] | None) -> str | None:
+            return v.etag if v else None
+
+        if etag(self.rows.get(tenant)) != etag(read.reminders) or (
+            process and etag(self.requests.tenant(tenant).process) != etag(read.process)
+        ):
+            raise StoreConflict("notification settings moved")
+
+    def save_notifications(
+        self,
+        tenant: str,
+        read: NotificationState,
+        reminders: ReminderSettings,
+        process: RequestProcess | None,
+    ) -> None:
+        self._check(tenant, read, process is not None)
+        self.rows[tenant] = Versioned(reminders, _etag())
+        if process is not None:
+            self.requests.tenant(tenant).process = Versioned(process, _etag())
+
+    def pending_between(
+        self, tenant: str, after: datetime, up_to: datetime, limit: int
+    ) -> list[RequestSummary]:
+        found = [
+            v.value.summary()
+            for v in self.requests.tenant(tenant).requests.values()
+            if v.value.status == "pending" and after < v.value.created_at <= up_to
+        ]
+        return sorted(found, key=lambda s: s.id)[:limit]  # ids sort newest first
+
+    def commit_digest(
+        self, tenant: str, read: NotificationState, reminders: ReminderSettings, notice: Notice
+    ) -> str | None:
+        self._check(tenant, read, False)
+        outbox = self.requests.tenant(tenant).outbox
+        if notice.id in outbox:
+            raise StoreConflict("the notice exists")
+        self.rows[tenant] = Versioned(reminders, _etag())
+        outbox[notice.id] = notice
+        return _etag()

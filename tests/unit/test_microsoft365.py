@@ -19,6 +19,7 @@ from shared.app.fulfilment import FulfilmentWorker
 from shared.app.microsoft365 import ConsentConfig
 from shared.app.notifications import queue_message
 from shared.app.service import LicenseService
+from shared.domain.commands import ApproveCommand
 from shared.domain.errors import (
     DirectoryUnavailable,
     InsufficientLicenses,
@@ -28,7 +29,7 @@ from shared.domain.errors import (
     UnknownUser,
 )
 from shared.domain.identity import Principal
-from shared.domain.models import ApproveCommand, ProductPut, RequestCreate, RequestProcessPut
+from shared.domain.models import ProductPut, RequestCreate, RequestProcessPut
 from shared.domain.notices import notice_kind
 from tests.support.clock import FrozenClock
 from tests.unit.fakes import FakeDirectory, FakeRequestStore, RecordingNotifier

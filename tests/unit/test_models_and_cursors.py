@@ -9,9 +9,10 @@ from pydantic import ValidationError
 
 from shared.adapters.tables.keys import key_part
 from shared.app.cursors import CursorCodec
+from shared.domain.commands import ApproveCommand
 from shared.domain.errors import InvalidRequest
 from shared.domain.ids import is_request_id, new_request_id, time_key
-from shared.domain.models import ApproveCommand, RequestCreate, RequestProcessPut
+from shared.domain.models import RequestCreate, RequestProcessPut
 from tests.support.clock import FrozenClock
 
 

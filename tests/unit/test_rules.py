@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.domain import rules
+from shared.domain.commands import ApproveCommand
 from shared.domain.errors import (
     AlreadyDecided,
     InsufficientLicenses,
@@ -21,7 +22,6 @@ from shared.domain.errors import (
 )
 from shared.domain.identity import Principal
 from shared.domain.models import (
-    ApproveCommand,
     LicenseRequest,
     Person,
     Product,

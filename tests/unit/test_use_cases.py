@@ -18,6 +18,7 @@ from shared.app.ports import StoreConflict
 from shared.app.queries import ListQuery, PageQuery
 from shared.app.retry import MAX_ATTEMPTS, TryAgain, retry_on_conflict
 from shared.app.service import LicenseService
+from shared.domain.commands import ApproveCommand, DenyCommand
 from shared.domain.errors import (
     AlreadyDecided,
     Forbidden,
@@ -30,8 +31,6 @@ from shared.domain.errors import (
 )
 from shared.domain.identity import Principal
 from shared.domain.models import (
-    ApproveCommand,
-    DenyCommand,
     ProductPut,
     RequestCreate,
     RequestProcessPut,

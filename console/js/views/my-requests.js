@@ -8,7 +8,7 @@ import { isNotFound } from "../errors.js";
 import { formatDate, t } from "../i18n.js";
 import { failureText, fulfilmentShort, isFulfilling, MAX_POLLS, outcomeBadge, pollDelay, statusBadge } from "../widgets.js";
 
-/** Every page of GET /api/me/requests (at most 500 requests). */
+/** Every page of GET /api/me/requests (at most 500 requests), with the waitlist places. */
 export async function loadMyRequests(ctx) {
   const items = [];
   let cursor = null;
@@ -17,7 +17,35 @@ export async function loadMyRequests(ctx) {
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor && items.length < 500);
-  return items;
+  return withPlaces(ctx, items);
+}
+
+// Requests read again for their waitlist places, at most (the list shows the rest without).
+const MAX_PLACES = 10;
+
+/**
+ * `items` with each waiting user's place in the queue: places move as licenses free up,
+ * so the list does not carry them; GET /api/requests/{id} (open to everyone named) does.
+ * A request that cannot be read again keeps "On the waitlist" without a number.
+ */
+async function withPlaces(ctx, items) {
+  const waiting = items.filter((r) => r.users.some((u) => u.outcome === "waiting" && u.position == null)).slice(0, MAX_PLACES);
+  if (!waiting.length) return items;
+  const read = await Promise.all(waiting.map((r) => ctx.api.get(`/requests/${encodeURIComponent(r.id)}`).catch(() => null)));
+  const byId = new Map(read.filter(Boolean).map((r) => [r.id, r]));
+  return items.map((r) => {
+    const fresh = byId.get(r.id);
+    if (!fresh) return r;
+    const places = new Map(fresh.users.map((u) => [u.email.toLowerCase(), u]));
+    return {
+      ...r,
+      users: r.users.map((u) => {
+        const now = places.get(u.email.toLowerCase());
+        return now ? { ...u, outcome: now.outcome, position: now.position } : u;
+      }),
+      myOutcome: r.myOutcome === "waiting" ? fresh.users.find((u) => same(u.email, ctx.user.email))?.outcome || r.myOutcome : r.myOutcome,
+    };
+  });
 }
 
 const same = (a, b) => String(a || "").toLowerCase() === String(b || "").toLowerCase();
@@ -37,6 +65,7 @@ export function myPart(r, user, products) {
   const byId = Object.fromEntries(products.map((p) => [p.id, p]));
   const me = r.users.find((u) => same(u.email, user.email));
   const outcome = r.myOutcome || me?.outcome || null;
+  const position = outcome === "waiting" ? me?.position ?? null : null;
   const decision = r.decision;
   const approved = decision?.action === "approve";
   let assigned = r.assignedProduct;
@@ -49,7 +78,7 @@ export function myPart(r, user, products) {
     const plans = Object.fromEntries((byId[assigned?.id]?.servicePlans || []).map((p) => [p.id, p.name]));
     apps = approved ? (decision.disabledServicePlans || []).map((id) => ({ id, name: plans[id] || id })) : [];
   }
-  return { role: roleIn(r, user), outcome, assigned, apps };
+  return { role: roleIn(r, user), outcome, position, assigned, apps };
 }
 
 /** "Office 365 E5 assigned instead of Office 365 E3 · Teams switched off", or null. */
@@ -67,7 +96,7 @@ function mineCell(r, part) {
   return h(
     "td",
     { class: "mine" },
-    part.outcome ? outcomeBadge(part.outcome, r) : null,
+    part.outcome ? outcomeBadge(part.outcome, r, part.position) : null,
     text ? h("span", { class: "cell-sub mine__assigned" }, text) : null,
   );
 }
@@ -94,7 +123,7 @@ function myRequestsTable(items, user, products, selectedId) {
         h(
           "ul",
           { class: "outcomes" },
-          r.users.map((u) => h("li", { dataset: { email: u.email } }, h("span", { class: "outcomes__who" }, u.name ? `${u.name} (${u.email})` : u.email), " ", outcomeBadge(u.outcome, r), failureText(u))),
+          r.users.map((u) => h("li", { dataset: { email: u.email } }, h("span", { class: "outcomes__who" }, u.name ? `${u.name} (${u.email})` : u.email), " ", outcomeBadge(u.outcome, r, u.position), failureText(u))),
         ),
       ),
       h("td", {}, r.decision?.message || ""),

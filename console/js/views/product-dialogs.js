@@ -1,6 +1,6 @@
 // Admin: the dialogs of the Products page: edit a product (a manual one: name, licenses,
 // self-service; a Microsoft 365 one: display name, self-service, licensing group, its
-// licenses and apps read-only) and add a manual product.
+// licenses and apps read-only; both: its approvers) and add a manual product.
 
 import { clear, field, h, messageBar, uid } from "../dom.js";
 import { errorText } from "../errors.js";
@@ -10,6 +10,9 @@ const ADMIN_CENTER_SUBSCRIPTIONS = "https://admin.microsoft.com/#/subscriptions"
 const PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const GUID = /^[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$/;
 const MAX_LICENSES = 10_000_000;
+const MAX_APPROVERS = 20;
+// An address as the API takes it, roughly: the API has the last word.
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
 /**
  * The PUT /api/products/{id} body that keeps `product` as it is but for `changes`: a
@@ -41,6 +44,25 @@ function selfServiceRadios(value) {
   };
   const fieldset = h("fieldset", { class: "fieldset" }, h("legend", {}, t("products.selfService")), radio("blocked"), radio("allowed"));
   return { fieldset, value: () => fieldset.querySelector(`input[name="${group}"]:checked`).value };
+}
+
+/** The Approvers field: a product's approvers, one a line (commas or lines both work). */
+function approversInput(id, approvers = []) {
+  return h("textarea", { id, rows: "3", autocomplete: "off", spellcheck: "false", value: approvers.join("\n") });
+}
+
+/** The addresses of the Approvers field, each once; null when one is not an address or
+ * there are more than 20. */
+function approversFrom(text) {
+  const emails = [];
+  const seen = new Set();
+  for (const email of text.split(/[,;\s]+/).filter(Boolean)) {
+    if (email.length > 254 || !EMAIL.test(email)) return null;
+    if (seen.has(email.toLowerCase())) continue;
+    seen.add(email.toLowerCase());
+    emails.push(email);
+  }
+  return emails.length <= MAX_APPROVERS ? emails : null;
 }
 
 /** A modal dialog around `form`, removed when closed, focus back on `opener`. */
@@ -86,6 +108,7 @@ function openManualEditor(ctx, product, opener, rerender) {
   const name = h("input", { required: true, maxlength: "200", value: product.name, id: "product-name" });
   const total = h("input", { type: "number", required: true, min: String(product.assignedLicenses), max: String(MAX_LICENSES), step: "1", value: String(product.totalLicenses), id: "product-total" });
   const selfService = selfServiceRadios(product.selfServicePurchase);
+  const approvers = approversInput("product-approvers", product.approvers);
   const save = h("button", { type: "submit", class: "btn btn--primary" }, t("save"));
   const cancel = h("button", { type: "button", class: "btn btn--secondary" }, t("cancel"));
   const form = h(
@@ -96,6 +119,7 @@ function openManualEditor(ctx, product, opener, rerender) {
     field(t("products.name"), name),
     field(t("products.total"), total, t("products.totalHelp", { assigned: formatNumber(product.assignedLicenses) })),
     selfService.fieldset,
+    field(t("products.approvers"), approvers, t("products.approversHelp")),
     product.servicePlans.length
       ? h("div", { class: "field" }, h("h3", { class: "field__label" }, t("products.apps")), h("ul", { class: "plain-list" }, product.servicePlans.map((p) => h("li", {}, p.name))))
       : null,
@@ -106,14 +130,16 @@ function openManualEditor(ctx, product, opener, rerender) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clear(alert);
-    for (const control of [name, total]) control.removeAttribute("aria-invalid");
+    for (const control of [name, total, approvers]) control.removeAttribute("aria-invalid");
     if (!name.value.trim()) return invalid(alert, name, t("products.nameRequired"));
     if (!total.value || !total.checkValidity()) return invalid(alert, total, t("products.totalHelp", { assigned: formatNumber(product.assignedLicenses) }));
+    const emails = approversFrom(approvers.value);
+    if (!emails) return invalid(alert, approvers, t("products.approversInvalid"));
     save.disabled = true;
     try {
       const saved = await ctx.api.put(
         `/products/${encodeURIComponent(product.id)}`,
-        productBody(product, { name: name.value.trim(), selfServicePurchase: selfService.value(), totalLicenses: Number(total.value) }),
+        productBody(product, { name: name.value.trim(), selfServicePurchase: selfService.value(), totalLicenses: Number(total.value), approvers: emails }),
       );
       dialog.close();
       ctx.toast(t("products.saved", { name: saved.name }));
@@ -131,6 +157,7 @@ function openMicrosoft365Editor(ctx, product, opener, rerender) {
   const name = h("input", { maxlength: "200", value: product.name, id: "product-name" });
   const group = h("input", { id: "product-group", value: product.licensingGroupId || "", autocomplete: "off", spellcheck: "false", placeholder: "00000000-0000-0000-0000-000000000000" });
   const selfService = selfServiceRadios(product.selfServicePurchase);
+  const approvers = approversInput("product-approvers", product.approvers);
   const reserved = product.reservedLicenses ?? 0;
   const seats = t(reserved > 0 ? "products.seatsReserved" : "products.seatsValue", {
     assigned: formatNumber(product.assignedLicenses),
@@ -170,6 +197,7 @@ function openMicrosoft365Editor(ctx, product, opener, rerender) {
     field(t("products.displayName"), name, t("products.displayNameHelp")),
     selfService.fieldset,
     field(t("products.group"), group, t("products.groupHelp")),
+    field(t("products.approvers"), approvers, t("products.approversHelp")),
     readOnly,
     h("div", { class: "dialog__actions" }, save, cancel),
   );
@@ -178,14 +206,16 @@ function openMicrosoft365Editor(ctx, product, opener, rerender) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clear(alert);
-    group.removeAttribute("aria-invalid");
+    for (const control of [group, approvers]) control.removeAttribute("aria-invalid");
     const groupId = group.value.trim();
     if (groupId && !GUID.test(groupId)) return invalid(alert, group, t("products.groupInvalid"));
+    const emails = approversFrom(approvers.value);
+    if (!emails) return invalid(alert, approvers, t("products.approversInvalid"));
     save.disabled = true;
     try {
       const saved = await ctx.api.put(
         `/products/${encodeURIComponent(product.id)}`,
-        productBody(product, { name: name.value.trim() || null, selfServicePurchase: selfService.value(), licensingGroupId: groupId || null }),
+        productBody(product, { name: name.value.trim() || null, selfServicePurchase: selfService.value(), licensingGroupId: groupId || null, approvers: emails }),
       );
       dialog.close();
       ctx.toast(t("products.saved", { name: saved.name }));
@@ -222,6 +252,7 @@ export function openAddProduct(ctx, products, opener, rerender) {
   const total = h("input", { id: "new-product-total", type: "number", required: true, min: "0", max: String(MAX_LICENSES), step: "1", value: "0" });
   const plans = h("textarea", { id: "new-product-plans", rows: "4" });
   const selfService = selfServiceRadios("blocked");
+  const approvers = approversInput("new-product-approvers");
   const save = h("button", { type: "submit", class: "btn btn--primary" }, t("products.add"));
   const cancel = h("button", { type: "button", class: "btn btn--secondary" }, t("cancel"));
   const form = h(
@@ -234,6 +265,7 @@ export function openAddProduct(ctx, products, opener, rerender) {
     field(t("products.total"), total),
     field(t("products.plans"), plans, t("products.plansHelp")),
     selfService.fieldset,
+    field(t("products.approvers"), approvers, t("products.approversHelp")),
     h("div", { class: "dialog__actions" }, save, cancel),
   );
   const dialog = showDialog("add-product-dialog", titleId, form, opener, id);
@@ -241,7 +273,7 @@ export function openAddProduct(ctx, products, opener, rerender) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clear(alert);
-    for (const control of [id, name, total, plans]) control.removeAttribute("aria-invalid");
+    for (const control of [id, name, total, plans, approvers]) control.removeAttribute("aria-invalid");
     const productId = id.value.trim();
     if (!PRODUCT_ID.test(productId)) return invalid(alert, id, t("products.idHelp"));
     if (products.some((p) => p.id.toLowerCase() === productId.toLowerCase())) return invalid(alert, id, t("products.idTaken", { id: productId }));
@@ -249,6 +281,8 @@ export function openAddProduct(ctx, products, opener, rerender) {
     if (!total.value || !total.checkValidity()) return invalid(alert, total, t("products.totalInvalid"));
     const servicePlans = plansFrom(plans.value);
     if (!servicePlans) return invalid(alert, plans, t("products.plansInvalid"));
+    const emails = approversFrom(approvers.value);
+    if (!emails) return invalid(alert, approvers, t("products.approversInvalid"));
     save.disabled = true;
     try {
       const saved = await ctx.api.put(`/products/${encodeURIComponent(productId)}`, {
@@ -256,6 +290,7 @@ export function openAddProduct(ctx, products, opener, rerender) {
         selfServicePurchase: selfService.value(),
         totalLicenses: Number(total.value),
         servicePlans,
+        approvers: emails,
       });
       dialog.close();
       ctx.toast(t("products.added", { name: saved.name }));

@@ -1,5 +1,7 @@
 // Admin: products with licenses total / assigned / available, where each comes from
-// (Microsoft 365 or manual), self-service switch, edit and add (X1, X11); and the
+// (Microsoft 365 or manual), how many people ask for each (pending requests) and how many
+// are on its waitlist (with, for Microsoft 365, where to buy more), who approves it, the
+// self-service switch, edit and add, and its waitlist and holders (X1, X11, X14); and the
 // Microsoft 365 connection above them.
 
 import { badge, clear, h, messageBar } from "../dom.js";
@@ -8,6 +10,7 @@ import { formatNumber, t } from "../i18n.js";
 import { freeLicenses } from "../widgets.js";
 import { microsoft365Section, syncButton } from "./microsoft365.js";
 import { openAddProduct, openEditor, productBody } from "./product-dialogs.js";
+import { buyMoreLink, openLicenses } from "./product-licenses.js";
 
 // Where Microsoft's admin consent sends the admin back: #/products?microsoft365=<outcome>.
 const CONSENT_NOTICES = { connected: "success", denied: "warning", pending: "warning" };
@@ -76,12 +79,30 @@ function productsTable(ctx, products, alert, rerender) {
   const rows = products.map((product) => {
     const edit = h("button", { type: "button", class: "btn btn--subtle btn--small", "aria-label": t("products.editLabel", { name: product.name }) }, h("span", { class: "icon icon--edit", "aria-hidden": "true" }), t("products.edit"));
     edit.addEventListener("click", () => openEditor(ctx, product, edit, rerender));
+    const licenses = h(
+      "button",
+      { type: "button", class: "btn btn--subtle btn--small licenses-button", "aria-label": t("products.licensesLabel", { name: product.name }) },
+      h("span", { class: "icon icon--list", "aria-hidden": "true" }),
+      t("products.licenses"),
+    );
+    licenses.addEventListener("click", () => openLicenses(ctx, product, licenses, rerender));
     const m365 = product.source === "microsoft365";
     const reserved = product.reservedLicenses ?? 0;
+    // How many people ask for it (the users of its pending requests), how many are on its
+    // waitlist (approved, no license free yet), and who approves it.
+    const asking = product.pendingUsers ?? 0;
+    const waiting = product.waiting ?? 0;
+    const approvers = product.approvers || [];
     return h(
       "tr",
       { dataset: { product: product.id, source: product.source || "manual" } },
-      h("th", { scope: "row" }, h("span", { class: "cell-title" }, product.name), h("span", { class: "cell-sub" }, product.servicePlans.map((p) => p.name).join(", "))),
+      h(
+        "th",
+        { scope: "row" },
+        h("span", { class: "cell-title" }, product.name, asking ? [" ", askingBadge(asking)] : null, waiting ? [" ", waitlistBadge(waiting)] : null),
+        h("span", { class: "cell-sub" }, product.servicePlans.map((p) => p.name).join(", ")),
+        approvers.length ? h("span", { class: "cell-sub product-approvers" }, t("products.approversList", { emails: approvers.join(", ") })) : null,
+      ),
       h("td", {}, m365 ? badge("info", t("products.source.microsoft365")) : badge("neutral", t("products.source.manual"))),
       h("td", { class: "num" }, formatNumber(product.totalLicenses)),
       h(
@@ -90,9 +111,15 @@ function productsTable(ctx, products, alert, rerender) {
         formatNumber(product.assignedLicenses),
         reserved > 0 ? h("span", { class: "cell-sub", title: t("products.reservedHelp") }, t("products.reserved", { count: formatNumber(reserved) })) : null,
       ),
-      h("td", { class: "num" }, formatNumber(freeLicenses(product))),
+      h(
+        "td",
+        { class: "num" },
+        formatNumber(freeLicenses(product)),
+        // Someone waits: for Microsoft 365, more licenses are bought in its admin center.
+        waiting && m365 ? h("span", { class: "cell-sub" }, buyMoreLink()) : null,
+      ),
       h("td", {}, selfServiceSwitch(ctx, product, alert)),
-      h("td", {}, edit),
+      h("td", {}, h("div", { class: "row-actions" }, edit, licenses)),
     );
   });
   return h(
@@ -120,6 +147,22 @@ function productsTable(ctx, products, alert, rerender) {
       h("tbody", {}, rows),
     ),
   );
+}
+
+/** "3 asking": the people of the product's pending requests. */
+function askingBadge(count) {
+  const element = badge("warning", t(count === 1 ? "products.askingOne" : "products.asking", { count: formatNumber(count) }));
+  element.classList.add("product-asking");
+  element.title = t("products.askingHelp");
+  return element;
+}
+
+/** "2 on the waitlist": approved, waiting for a license to free up. */
+function waitlistBadge(count) {
+  const element = badge("info", t(count === 1 ? "products.waitlistOne" : "products.waitlist", { count: formatNumber(count) }));
+  element.classList.add("product-waitlist");
+  element.title = t("products.waitlistHelp");
+  return element;
 }
 
 /** A switch that allows or blocks self-service purchase of `product` at once. */

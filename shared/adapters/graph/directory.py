@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from shared.adapters.graph.client import (
     GraphClient,
@@ -243,6 +243,29 @@ class GraphDirectory:
                 reply = GraphResponse(204, None)  # a member already: the group applies
             results.append(_result(user_id, reply))
         return results
+
+    def remove_license(
+        self, tenant: str, user_id: str, sku_id: str, group_id: str | None
+    ) -> Literal["removed", "absent"]:
+        if group_id:
+            path = f"/groups/{path_segment(group_id)}/members/{path_segment(user_id)}/$ref"
+            request = GraphRequest("DELETE", path)
+        else:
+            body = {"addLicenses": [], "removeLicenses": [sku_id]}
+            request = GraphRequest("POST", f"/users/{path_segment(user_id)}/assignLicense", body)
+        reply = self._client.call(tenant, request)
+        if reply.ok:
+            return "removed"
+        code, message = reply.error
+        # Gone, or not theirs any more (an admin removed it, or a group gives it): forgotten.
+        if reply.status in (400, 404) and (
+            reply.status == 404
+            or code == "Request_ResourceNotFound"
+            or "does not have a corresponding license" in message
+            or "inherited from a group" in message
+        ):
+            return "absent"
+        raise unavailable(reply)
 
 
 def _result(user_id: str, reply: GraphResponse) -> AssignmentResult:

@@ -25,6 +25,7 @@ from shared.domain.models import (
     ServicePlan,
 )
 from shared.domain.notices import Notice
+from shared.domain.terms import Holder
 
 Entity = dict[str, Any]
 
@@ -76,7 +77,7 @@ def _user_fields(data: dict[str, Any]) -> dict[str, Any]:
 def _decision(decision: Decision | None) -> dict[str, Any] | None:
     if decision is None:
         return None
-    return {
+    data = {
         "action": decision.action,
         "decidedAt": iso_text(decision.decided_at),
         "decidedBy": person_data(decision.decided_by),
@@ -84,6 +85,9 @@ def _decision(decision: Decision | None) -> dict[str, Any] | None:
         "disabledServicePlans": list(decision.disabled_service_plans),
         "message": decision.message,
     }
+    if decision.license_expires_at:  # a time-limited approval (X14)
+        data["licenseExpiresAt"] = iso_text(decision.license_expires_at)
+    return data
 
 
 # ---- products ------------------------------------------------------------------------------
@@ -105,6 +109,10 @@ def product_entity(tenant: str, product: Product) -> Entity:
     }
     if product.approvers:
         entity["Approvers"] = dump(list(product.approvers))
+    if product.waiting:
+        entity["Waiting"] = product.waiting
+    if product.queued:
+        entity["Queued"] = product.queued
     if product.source == "microsoft365":
         entity.update(
             {
@@ -140,6 +148,8 @@ def product_from(entity: Entity) -> Product:
         licensing_group_id=entity.get("LicensingGroupId"),
         reserved_licenses=int(entity.get("Reserved") or 0),
         approvers=json.loads(entity.get("Approvers") or "[]"),
+        waiting=int(entity.get("Waiting") or 0),
+        queued=int(entity.get("Queued") or 0),
     )
 
 
@@ -149,24 +159,59 @@ def counters(tenant: str, product: Product) -> Entity:
         "PartitionKey": tenant,
         "RowKey": keys.product_key(product.id),
         "Assigned": product.assigned_licenses,
+        "Waiting": product.waiting,
     }
+    if product.queued:
+        entity["Queued"] = product.queued
     if product.source == "microsoft365":
         entity["Total"] = product.total_licenses
         entity["Reserved"] = product.reserved_licenses
     return entity
 
 
-def assignment_entity(tenant: str, product_id: str, email: str, request: LicenseRequest) -> Entity:
-    """The row saying `email` holds the product, and from which decision."""
-    decision = request.decision
+def assignment_entity(
+    tenant: str,
+    product_id: str,
+    email: str,
+    request: LicenseRequest | None,
+    *,
+    request_id: str | None = None,
+    at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> Entity:
+    """The row saying `email` holds the product, from which decision and until when (a seat
+    from the waitlist may outlive its request: then its id, when it was seated, and the end
+    of its term)."""
+    decision = request.decision if request else None
+    user = (
+        next((u for u in request.users if u.email.lower() == email.lower()), None)
+        if request
+        else None
+    )
     return {
         "PartitionKey": tenant,
         "RowKey": keys.assignment_key(product_id, email),
         "Email": email,
-        "RequestId": request.id,
-        "AssignedAt": decision.decided_at if decision else None,
+        "RequestId": request.id if request else request_id,
+        "AssignedAt": at or (decision.decided_at if decision else None),
         "DisabledPlans": dump(decision.disabled_service_plans if decision else []),
+        "ExpiresAt": expires_at or (decision.license_expires_at if decision else None),
+        "UserId": user.directory_id if user else None,
     }
+
+
+def holder_from(entity: Entity) -> Holder:
+    """Who an assignment row says holds a product, and until when."""
+    _, product_id, _ = str(entity["RowKey"]).split("|", 2)
+    return Holder(
+        product_id=product_id,
+        email=entity["Email"],
+        request_id=entity.get("RequestId"),
+        assigned_at=entity.get("AssignedAt"),
+        expires_at=entity.get("ExpiresAt"),
+        user_id=entity.get("UserId"),
+        warned=bool(entity.get("Warned")),
+    )
 
 
 # ---- requests ------------------------------------------------------------------------------
@@ -252,6 +297,7 @@ def request_from(entity: Entity) -> LicenseRequest:
                 "product_id": decision.get("productId"),
                 "disabled_service_plans": decision.get("disabledServicePlans") or [],
                 "message": decision.get("message"),
+                "license_expires_at": decision.get("licenseExpiresAt"),
             },
             "fulfilment": None
             if fulfilment is None

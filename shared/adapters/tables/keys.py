@@ -16,6 +16,8 @@ entity-group transaction. The prefix names the row's kind:
                                   the address (short, and no address in a key)
     D|{productId}|{requesterId}   marker: this user has a pending request for this product
     A|{productId}|{email}         licence assignment (kept after the request expires)
+    W|{productId}|{time}|{id}|{n} a user waiting for a seat (waitlist, first come first
+                                  served; kept after the request expires)
     O|{requestId}|{kind}[|round]  outbox row: a notice to deliver; its key is the notice id
 
 Because ids sort newest first and begin with the inverted creation time, "not expired"
@@ -110,6 +112,19 @@ def marker_key(product_id: str, requester_id: str) -> str:
 def assignment_key(product_id: str, email: str) -> str:
     """The row saying `email` holds `product_id`."""
     return f"{ASSIGNMENT}|{product_id}|{key_part(email)}"
+
+
+WAITING = "W"
+
+
+def waiting_prefix(product_id: str) -> str:
+    """Where a product's waitlist starts (its entries sort in queue order)."""
+    return f"{WAITING}|{product_id}|"
+
+
+def waiting_key(product_id: str, entry_key: str) -> str:
+    """A waitlist entry."""
+    return waiting_prefix(product_id) + entry_key
 
 
 def is_outbox_key_of(row_key: str, request_id: str) -> bool:

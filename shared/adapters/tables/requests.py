@@ -17,8 +17,10 @@ from shared.adapters.tables.base import if_match
 from shared.adapters.tables.batch import Operation, TransactionFailed
 from shared.adapters.tables.codec import Entity
 from shared.adapters.tables.errors import storage_call
+from shared.adapters.tables.holders import HolderRows
 from shared.adapters.tables.listing import RequestLists
 from shared.adapters.tables.microsoft365 import Microsoft365Rows
+from shared.adapters.tables.waitlist import WaitlistRows, wait_entity
 from shared.app.ports import AlreadyAssigned, PendingExists, StaleProduct, StaleRequest
 from shared.app.records import (
     ApprovalWrite,
@@ -45,7 +47,7 @@ _RequestPage = Page[LicenseRequest]
 _REPLACE = {"mode": UpdateMode.REPLACE}
 
 
-class TableRequestStore(Microsoft365Rows, RequestLists):
+class TableRequestStore(Microsoft365Rows, RequestLists, WaitlistRows, HolderRows):
     """A tenant's catalogue, settings and requests, one partition per tenant."""
 
     # -- catalogue -------------------------------------------------------------------------
@@ -221,6 +223,12 @@ class TableRequestStore(Microsoft365Rows, RequestLists):
         first_assignment = len(ops)
         for email in write.assigned_emails:
             ops.append(("create", codec.assignment_entity(tenant, product.id, email, write.after)))
+        # Microsoft 365 holders of a term: remembered for its end (an old term's row replaced).
+        ops += [
+            ("upsert", codec.assignment_entity(tenant, product.id, email, write.after), _REPLACE)
+            for email in write.timed_emails
+        ]
+        ops += [("create", wait_entity(tenant, entry)) for entry in write.waitlisted]
         if write.counts:
             ops.append(settings_codec.counts_op(tenant, write.counts))
         self._add_notice(ops, tenant, write.notice)

@@ -1,4 +1,5 @@
-"""Settings rows <-> models: the own request process and the connection to Microsoft 365."""
+"""Settings rows <-> models: the own request process, reminders, the connection to Microsoft
+365 and the request counts."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ from shared.domain.counts import RequestCounts
 from shared.domain.identity import ADMIN_ROLES
 from shared.domain.microsoft365 import Microsoft365Connection
 from shared.domain.models import RequestProcess
+from shared.domain.reminders import (
+    DEFAULT_ESCALATE_AFTER,
+    DEFAULT_REMIND_AFTER,
+    ReminderSettings,
+)
 
 # ---- the own request process ---------------------------------------------------------------
 
@@ -34,6 +40,8 @@ def process_entity(tenant: str, process: RequestProcess) -> Entity:
         data["emailLanguage"] = process.email_language
     if list(process.approver_roles) != list(ADMIN_ROLES):
         data["approverRoles"] = list(process.approver_roles)
+    if process.max_wait:
+        data["maxWait"] = process.max_wait
     return {"PartitionKey": tenant, "RowKey": keys.PROCESS_KEY, "Data": dump(data)}
 
 
@@ -49,6 +57,40 @@ def process_from(entity: Entity) -> RequestProcess:
         notify_admins=data.get("notifyAdmins") or [],
         email_language=data.get("emailLanguage"),
         approver_roles=data.get("approverRoles") or list(ADMIN_ROLES),
+        max_wait=data.get("maxWait"),
+    )
+
+
+# ---- reminders and escalation ----------------------------------------------------------------
+
+# Their own row beside S|process (which keeps notifyAdmins): the reminder timer writes the
+# day of each digest here, and an admin's change of the process switch never races it.
+REMINDERS_KEY = "S|reminders"
+
+
+def reminders_entity(tenant: str, reminders: ReminderSettings) -> Entity:
+    """The reminders row."""
+    data = {
+        "remindAfter": reminders.remind_after,
+        "escalateAfter": reminders.escalate_after,
+        "escalateTo": list(reminders.escalate_to),
+        "updatedAt": iso_text(reminders.updated_at),
+        "updatedBy": person_data(reminders.updated_by),
+        "lastDigest": reminders.last_digest,
+    }
+    return {"PartitionKey": tenant, "RowKey": REMINDERS_KEY, "Data": dump(data)}
+
+
+def reminders_from(entity: Entity) -> ReminderSettings:
+    """The settings a reminders row holds."""
+    data = json.loads(entity["Data"])
+    return ReminderSettings(
+        remind_after=data.get("remindAfter") or DEFAULT_REMIND_AFTER,
+        escalate_after=data.get("escalateAfter") or DEFAULT_ESCALATE_AFTER,
+        escalate_to=data.get("escalateTo") or [],
+        updated_at=data.get("updatedAt"),
+        updated_by=person_of(data.get("updatedBy")),
+        last_digest=data.get("lastDigest"),
     )
 
 

@@ -103,6 +103,21 @@ class TenantRegistry:
         return sorted({str(r["RowKey"]).split("|", 1)[1] for r in rows})
 
     @storage_call
+    def created_between(self, first: date, last: date) -> list[str]:
+        """Tenants that created requests on a day from `first` to `last`: a range of the
+        index (the reminder timer's work: those days may hold requests still waiting)."""
+        rows = self._table.query_entities(
+            "PartitionKey eq @pk and RowKey ge @low and RowKey lt @high",
+            parameters={
+                "pk": EXPIRY,
+                "low": first.strftime("%Y%m%d"),
+                "high": (last + timedelta(days=1)).strftime("%Y%m%d"),
+            },
+            select=["RowKey"],
+        )
+        return sorted({str(r["RowKey"]).split("|", 1)[1] for r in rows})
+
+    @storage_call
     def index_since(self, now: datetime) -> datetime:
         """When the index began (recorded now if it had not)."""
         try:

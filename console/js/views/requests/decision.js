@@ -1,11 +1,14 @@
-// Admin: the decision form of a pending request: users to leave out (R9), the product
-// (R10, X2), apps and services (R11), a message, approve, or deny after confirming (R12).
+// Admins and the product's approvers: the decision form of a pending request: users to
+// leave out (R9), the product (R10, X2), apps and services (R11), what happens when there
+// aren't enough licenses and how long they last (X14, terms.js), a message, approve, or
+// deny after confirming (R12).
 
 import { badge, clear, field, h, messageBar, uid } from "../../dom.js";
 import { errorText, hasCode } from "../../errors.js";
 import { formatNumber, t } from "../../i18n.js";
 import { avatar, displayName, freeLicenses, personText } from "../../widgets.js";
-import { seatCheck } from "./seats.js";
+import { hasSeatCounts, seatCheck } from "./seats.js";
+import { durationField, whenShortField } from "./terms.js";
 
 /**
  * The products an admin may assign for a request for `requestedId`: those whose `fulfils`
@@ -64,7 +67,7 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
     clear(usersHint);
     if (excluded.size === request.users.length) usersHint.append(messageBar("warning", t("detail.noUsersLeft")));
     approve.disabled = excluded.size === request.users.length;
-    seats.update(chosen, excluded);
+    seats.update(chosen, excluded, whenShort.waits());
     if (focusEmail && focusIn) {
       focusIn.querySelector(`button[data-email="${CSS.escape(focusEmail)}"]`)?.focus();
     }
@@ -105,7 +108,7 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
         input.addEventListener("change", () => {
           chosen = product;
           renderApps();
-          seats.update(chosen, excluded);
+          seats.update(chosen, excluded, whenShort.waits());
         });
         return h(
           "div",
@@ -115,10 +118,15 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
         );
       }),
     );
-  } else if (chosen) {
+  } else if (chosen && hasSeatCounts(chosen)) {
     const free = freeLicenses(chosen);
     productSection = h("p", { class: "field__help" }, t(free === 1 ? "detail.licensesFreeOne" : "detail.licensesFree", { product: chosen.name, count: formatNumber(free) }));
   }
+
+  // When seats are short: refuse, or seat who fits and queue the rest; and for how long.
+  const whenShort = whenShortField();
+  whenShort.onChange(() => seats.update(chosen, excluded, whenShort.waits()));
+  const duration = durationField();
 
   const message = h("textarea", { name: "message", rows: "3", maxlength: "1000" });
   const approve = h("button", { type: "submit", class: "btn btn--primary", id: "approve" }, t("detail.approve"));
@@ -134,7 +142,8 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
       const { data } = await ctx.api.post(`/requests/${encodeURIComponent(request.id)}/${action}`, body);
       // A Microsoft 365 approval is assigned next, and its emails wait for that.
       const text = action === "approve" ? (data?.fulfilment ? "detail.approvedM365" : "detail.approved") : "detail.denied";
-      notice = messageBar("success", t(text));
+      const waiting = (data?.users || []).filter((u) => u.outcome === "waiting").length;
+      notice = messageBar("success", t(text), waiting ? [" ", t(waiting === 1 ? "detail.waitingOne" : "detail.waiting", { count: formatNumber(waiting) })] : null);
     } catch (error) {
       if (!hasCode(error, "already_decided")) {
         alert.append(messageBar("error", errorText(error, { product: chosen?.name || request.productName })));
@@ -153,11 +162,19 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const disabled = [...form.querySelectorAll("input[name=plan]")].filter((box) => !box.checked).map((box) => box.value);
+    const term = duration.body();
+    if (!term) {
+      clear(alert);
+      alert.append(messageBar("error", t("terms.duration.invalid")));
+      return;
+    }
     decide("approve", {
       excludeUsers: [...excluded],
       productId: chosen?.id || null,
       disabledServicePlans: disabled,
       message: message.value.trim() || null,
+      ...whenShort.body(),
+      ...term,
     });
   });
 
@@ -177,6 +194,7 @@ export function decisionForm(ctx, request, products, alert, onDecided) {
     ),
     productSection ? h("section", { class: "pane__section" }, productSection, seats.detail) : null,
     h("section", { class: "pane__section" }, appsSlot),
+    h("section", { class: "pane__section pane__terms" }, whenShort.element, duration.element),
     h("section", { class: "pane__section" }, field(t("detail.message"), message, t("detail.messageHelp"))),
     // Sticky: the decision and what it takes stay in view however long the form.
     h("div", { class: "pane__footer pane__footer--decision" }, seats.summary, h("div", { class: "pane__actions" }, approve, deny)),

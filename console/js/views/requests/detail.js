@@ -129,6 +129,9 @@ function decisionSummary(request, products, onRetry) {
         rows.push([t("detail.disabledApps"), decision.disabledServicePlans.map((id) => planNames[id] || id).join(", ")]);
       }
     }
+    // A time-limited approval: when its licenses end as decided (an extension moves a
+    // holder's end later: the product's holders show that).
+    if (decision.licenseExpiresAt) rows.push([t("detail.licenseEnds"), formatDate(decision.licenseExpiresAt)]);
     if (decision.message) rows.push([t("detail.adminMessage"), decision.message]);
     parts.push(h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])));
   }
@@ -147,7 +150,7 @@ function decisionSummary(request, products, onRetry) {
       "ul",
       { class: "people", id: "request-users" },
       request.users.map((u) =>
-        h("li", { class: "people__item", dataset: { email: u.email } }, avatar(displayName(u)), personText(u, failureText(u)), outcomeBadge(u.outcome, request)),
+        h("li", { class: "people__item", dataset: { email: u.email } }, avatar(displayName(u)), personText(u, failureText(u)), outcomeBadge(u.outcome, request, u.position)),
       ),
     ),
   );

@@ -1,10 +1,15 @@
-// Admin: the Requests tab (R3, R6) with, beside the list, the detail pane of one request
-// (R8-R12, X1, X2) or the "Use your own request process" pane (R6, R7).
+// Admins and a product's approvers: the Requests tab (R3, R6, X14) with, beside the list,
+// the detail pane of one request (R8-R12, X1, X2) or the "Use your own request process"
+// pane (R6, R7; admins only). An approver sees their products' requests only (the API
+// lists no others), without the counts, the export or the settings; an approver of
+// several products may filter by them.
 //
-//   list.js         the list, its filter and paging, and the list's state
+//   list.js         the list, its filters, search, order and paging, the export, the state
+//   bulk.js         the selection's bulk decisions, their confirmation and summary
 //   detail.js       one request: who, why, and the decision (or the form)
 //   decision.js     the decision form and the deny confirmation
 //   seats.js        the licenses an approval needs against those available, live
+//   terms.js        an approval's terms: the waitlist when short, the license duration
 //   own-process.js  the own-request-process setting
 //   pane.js         the pane's frame, shared by detail and own process
 //

@@ -21,6 +21,12 @@ export function seatNeed(request, excluded, product) {
   return { holders, needed, available, missing: Math.max(needed - available, 0) };
 }
 
+/** Whether `product` carries its license counts (GET /api/products gives them to admins,
+ * and to a product's approvers for their products). */
+export function hasSeatCounts(product) {
+  return typeof product.totalLicenses === "number";
+}
+
 function plural(key, count, params = {}) {
   return t(count === 1 ? `${key}One` : key, { count: formatNumber(count), ...params });
 }
@@ -28,16 +34,18 @@ function plural(key, count, params = {}) {
 /**
  * The seat check of a decision form: `detail` (beside the product choice) and `summary`
  * (a line in the sticky footer, by the Approve button). `update(chosen, excluded)` redraws
- * both; `onChoose(product)` selects another product offered in `fulfilling`.
+ * both (`waits`: the rest go on the waitlist when short); `onChoose(product)` selects
+ * another product offered in `fulfilling`.
  */
 export function seatCheck(request, fulfilling, onChoose) {
   const detail = h("div", { class: "seats", id: "seat-check" });
   const summary = h("p", { class: "seats-summary", id: "seat-summary", role: "status" });
 
-  function update(chosen, excluded) {
+  function update(chosen, excluded, waits = false) {
     clear(detail);
     clear(summary);
-    if (!chosen) return;
+    // Without license counts (an older API) there is no check to make.
+    if (!chosen || !hasSeatCounts(chosen)) return;
     const need = seatNeed(request, excluded, chosen);
     if (need.holders.length) {
       detail.append(
@@ -49,13 +57,18 @@ export function seatCheck(request, fulfilling, onChoose) {
         ),
       );
     }
-    summary.classList.toggle("seats-summary--short", need.missing > 0);
+    summary.classList.toggle("seats-summary--short", need.missing > 0 && !waits);
     if (need.needed === 0) {
       summary.append(t("seats.noneNeeded"));
       return;
     }
     if (!need.missing) {
       summary.append(plural("seats.enough", need.needed, { available: formatNumber(need.available) }));
+      return;
+    }
+    if (waits) {
+      // Who fits is assigned now, the rest queue: not a shortfall that blocks the approval.
+      summary.append(plural("seats.waitlist", need.missing, { available: formatNumber(need.available) }));
       return;
     }
     summary.append(plural("seats.short", need.missing, { needed: formatNumber(need.needed), available: formatNumber(need.available) }));
