@@ -14,7 +14,17 @@ from typing import Any
 
 from tools.localstack import free_port, start_azurite
 
-from . import cold_start, email_worker, fulfilment, idle, operations, report, retention
+from . import (
+    bulk,
+    cold_start,
+    email_worker,
+    fulfilment,
+    history,
+    idle,
+    operations,
+    report,
+    retention,
+)
 from .app import ROOT, start_devhost, stop, token, wait_devhost, wire
 from .harness import Sizes, Stats, log, machine, ratio, result
 from .raw import FLOORS
@@ -30,6 +40,23 @@ ROUND_TRIP_TARGETS = {
     "list_default": 2,  # no status: the settings say which view, then the page
     "approve": 3,
     "deny": 3,
+    "settings": 1,
+}
+# Storage calls per operation by the app's design (a figure fails above it). Submit,
+# approve, deny and the list read the tenant's counts row beside their other reads (and
+# the writes commit it in their one transaction): submit = settings, product, marker,
+# Microsoft 365 connection and counts reads + the transaction (+ the safety message and
+# the notice's put with notifyAdmins); list = settings, counts, page; approve = request,
+# counts, catalogue, safety message, transaction, notice; deny = the same without the
+# catalogue.
+ROUND_TRIP_COUNTS = {
+    "submit": 6,
+    "submit_notify": 8,
+    "get": 1,
+    "list": 3,
+    "list_default": 3,
+    "approve": 6,
+    "deny": 5,
     "settings": 1,
 }
 WIRE_TARGET = 1.3
@@ -56,7 +83,10 @@ def ops_results(
     stats: dict[str, Stats], observed: dict[str, dict[str, Any]], http: dict[str, Stats]
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    raw = {name: stats[name] for name in ("point_read", "insert", "query_page", "query_keys")}
+    raw = {
+        name: stats[name]
+        for name in ("point_read", "counts_read", "insert", "query_page", "query_keys")
+    }
     raw |= {
         name: stats[name]
         for name in ("transaction", "transaction_approve", "transaction_handrolled", "queue_put")
@@ -102,9 +132,11 @@ def ops_results(
         }
     for op, target in ROUND_TRIP_TARGETS.items():
         seen = observed[op]
-        entry = result(seen["depth"], target, digits=0, **seen)
+        entry = result(seen["depth"], target, digits=0, count_target=ROUND_TRIP_COUNTS[op], **seen)
         # Calls on a thread the recorder does not follow could hide depth: never a pass.
-        entry["pass"] = entry["pass"] and not seen["untracked_calls"]
+        entry["pass"] = (
+            entry["pass"] and not seen["untracked_calls"] and seen["count"] <= ROUND_TRIP_COUNTS[op]
+        )
         out[f"round_trips.{op}"] = entry
     for op, seen in observed.items():
         out[f"scans.{op}"] = result(
@@ -162,6 +194,8 @@ def main() -> int:
     args = parse_args()
     sizes = Sizes.from_env(args.quick)
     out = args.out or (QUICK_OUT if args.quick else report.HERE)
+    if args.quick and out.resolve() == report.HERE:
+        raise SystemExit("a --quick run never writes over bench/README.md and bench/results.json")
     logging.basicConfig(level=logging.ERROR)
     began = time.perf_counter()
     results: dict[str, Any] = {"machine": machine(), "sizes": vars(sizes)}
@@ -210,13 +244,18 @@ def main() -> int:
             devhost = None
         results.update(ops_results(stats, observed, http))
 
+        log(f"bulk: approving {sizes.bulk_requests} requests in one call and one by one")
+        results.update(bulk.run(wire(azurite, "benchbulk", "bench-bulk"), sizes))
+
         log(f"idle: background work at {idle.steps(sizes.idle_tenants)} tenants")
         results.update(idle_results(idle.run(wire(azurite, "benchidle", "bench-idle"), sizes)))
 
         log(f"list: one page among {sizes.list_requests} requests")
         listing = wire(azurite, "benchlist", "bench-list")
-        list_stats, tenant = operations.time_list_10k(listing, sizes)
+        big = operations.seed_list_tenant(listing, sizes)
+        list_stats = operations.time_list_10k(listing, sizes, big)
         lp, rp = list_stats["list_pending"], list_stats["raw_page_pending"]
+        rc = list_stats["raw_counts_read"]
         results["ratio_list_10k"] = result(
             lp.median / rp.median,
             1.5,
@@ -224,9 +263,17 @@ def main() -> int:
             list_p95_ms=round(lp.p95, 3),
             raw_page_median_ms=round(rp.median, 3),
             raw_page_p95_ms=round(rp.p95, 3),
-            tenant=tenant,
+            # The counts row (issue 16) is a third call beside the settings read and the
+            # page: the ratio against the page and that read, for comparison.
+            raw_counts_read_median_ms=round(rc.median, 3),
+            ratio_to_page_and_counts_read=round(lp.median / (rp.median + rc.median), 3),
+            tenant=big.info,
             other_views_ms={k: v.as_dict() for k, v in list_stats.items()},
         )
+        log(f"list: search and oldest first among {sizes.list_requests} requests")
+        results.update(history.lists(listing, sizes, big))
+        log(f"export: CSV of {sizes.list_requests} requests")
+        results.update(history.export(listing, sizes, big))
 
         log("cold start")
         cold_env = {**ops.env, "BENCH_TOKEN": token("cold", "ada@contoso.com", admin=True)}
@@ -262,7 +309,14 @@ def main() -> int:
             fulfilled = fulfilment.run(azurite, workdir, sizes.fulfil_users, sizes.fulfil_threads)
             results.update(fulfilment.results(fulfilled))
 
-        log("retention")
+        # Retention seeds ~300,000 rows (100,000 requests: R, M, the named user's N| and,
+        # pending, L and D). On the Azurite every section shares, one of its seeding
+        # batches once outlasted the app's 20 s read timeout (a loaded machine); a fresh
+        # Azurite holds only this section's rows. The old one is stopped; `finally` stops
+        # the new one.
+        azurite.stop()
+        azurite = start_azurite()
+        log("retention (on a fresh Azurite)")
         ret = retention.run(wire(azurite, "benchret", "bench-ret"), sizes)
         med = ret["median_s"]
         results["retention.ratio_table_size"] = result(
@@ -318,10 +372,11 @@ What the figures come down to:
   size, and round trips are counted on the wire: the counts carry over to Azure, the
   absolute times do not.
 * **SDK transactions are CPU-heavy.** azure-data-tables writes and parses each `$batch`
-  through the `email` package: ~0.8 ms of CPU per operation on this machine
-  (`raw.transaction` vs `raw.transaction_handrolled`, the same 5 inserts written by
-  hand). That is most of submit, approve and deny, and why approve (8 operations for a
-  2-user request) sits near 1.25x a 5-operation floor.
+  through the `email` package: about 1 ms of CPU per operation on this machine
+  (`raw.transaction` vs `raw.transaction_handrolled`, the same 6 inserts written by
+  hand). The app commits through its own encoder (`shared.adapters.tables.batch`), so the
+  SDK floors of `ratio_inprocess` (which keep the SDK's transaction) sit above what submit,
+  approve and deny cost; `ratio_wire` is the comparison that binds.
 * **The wire floor** is storage and nothing else: no function invocation, no token check,
   no model validation, no response body. The app's side-by-side reads overlap only on
   the client here (Azurite answers one request at a time), while the floor's calls are
@@ -336,10 +391,22 @@ What the figures come down to:
   (`Microsoft365 eq true`): one query an hour, but on Azure its cost follows the number of
   tenants registered. During the expiry index's first retention period the sweep visits
   every tenant (about 2 queries each: `idle.sweep_first_period_queries`).
-* **List among 10,000** costs two round trips, the settings point read and the page.
-  Since commit b4e715a they run side by side when `status` is given; Azurite serves
-  requests one at a time, so here that overlaps only the client side (about 1.3x; 1.5-1.6x
-  when they ran one after the other).
+* **List among 10,000** costs three calls side by side when `status` is given: the
+  settings and counts point reads and the page (the counts row came with issue 16).
+  Azurite serves requests one at a time, so here that overlaps only the client side;
+  `ratio_list_10k` keeps its floor of the page alone (about 1.3x with two calls), and the
+  ratio to the page plus the counts read is alongside.
+* **Bulk decisions** decide each request exactly as a single approval does (the same 6
+  calls, 3 deep, per request: nothing is shared between the requests of one call, so the
+  catalogue and the counts row are read 100 times), one after another in one
+  invocation, so its time per request should be a single approval's. What it saves in
+  production, 99 HTTP requests and function invocations, is not in these in-process
+  figures.
+* **Search** (`q`) and oldest first (`sort=createdAt`) read the chosen view's retained
+  range a 1,000-row page at a time (`list_10k.*`: rows read), filtered or turned in the
+  app: Table Storage has no text match and no reverse order. `status=pending` bounds that
+  to the pending rows; a search of the `all` view for a rare name reads every retained
+  request.
 * **Email worker** is CPU-bound in Python: a 2-email message costs 5 HTTP calls (claim,
   2 ACS sends, row delete, and the host's queue delete), ~4.2 ms of CPU in the process
   that runs them, which is what caps one process near 200 messages/s; Azurite (~3 ms)

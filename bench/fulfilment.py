@@ -41,8 +41,9 @@ from shared import bootstrap
 from shared.app.notifications import queue_message
 from shared.app.ports import Notifier, OutboxMessage
 from shared.config import load_settings
+from shared.domain.commands import ApproveCommand
 from shared.domain.identity import Principal
-from shared.domain.models import ApproveCommand, ProductPut, RequestCreate
+from shared.domain.models import ProductPut, RequestCreate
 from shared.domain.notices import notice_kind
 from tools.localstack import Azurite, GraphEmulatorProcess, start_graph_emulator
 

@@ -25,6 +25,9 @@ class Sizes:
     warmup: int  # untimed calls before each series
     cold_runs: int  # fresh interpreters per cold-start variant
     list_requests: int  # requests in the list tenant (90% completed)
+    history_rounds: int  # timed calls of each search, oldest-first list and the export
+    bulk_requests: int  # requests per bulk approval (and per series of single approvals)
+    bulk_rounds: int  # interleaved rounds of one bulk approval and as many single ones
     email_messages: int  # queue messages drained by the email worker
     devhost_email_messages: int  # the same through the dev host's queue trigger (0: skip)
     retention_total: int  # requests in the large retention tenant
@@ -47,6 +50,9 @@ class Sizes:
             warmup=env("WARMUP", 20, 5),
             cold_runs=env("COLD_RUNS", 10, 3),
             list_requests=env("LIST_REQUESTS", 10_000, 2_000),
+            history_rounds=env("HISTORY_ROUNDS", 5, 3),
+            bulk_requests=env("BULK_REQUESTS", 100, 100),
+            bulk_rounds=env("BULK_ROUNDS", 5, 2),
             email_messages=env("EMAIL_MESSAGES", 1_000, 300),
             devhost_email_messages=env("DEVHOST_EMAIL_MESSAGES", 300, 0),
             retention_total=env("RETENTION_TOTAL", 100_000, 10_000),

@@ -48,7 +48,8 @@ def _detail(key: str, entry: dict[str, Any]) -> str:
             return ", ".join(entry.get("calls", []))
         waves = " → ".join(f"[{_counted(w)}]" for w in entry["waves"])
         count = entry["count"]
-        text = f"{count} call{'s' if count != 1 else ''}: {waves}"
+        most = f" (at most {entry['count_target']})" if "count_target" in entry else ""
+        text = f"{count} call{'s' if count != 1 else ''}{most}: {waves}"
         first = entry.get("first_call") or {}
         if first and first.get("count") != count:
             text += f"; the first call {first['count']}: {_shapes(first['shapes'])}"
@@ -69,7 +70,13 @@ def _detail(key: str, entry: dict[str, Any]) -> str:
         what = "; ".join(reads) if len(reads) <= 3 else _shapes(shapes)
         return f"tenants → table queries: {counts}; at {most}: {what or 'none'}"
     if key == "ratio_list_10k":
-        return f"{entry['list_median_ms']:.2f} ms vs raw page {entry['raw_page_median_ms']:.2f} ms"
+        text = f"{entry['list_median_ms']:.2f} ms vs raw page {entry['raw_page_median_ms']:.2f} ms"
+        if "raw_counts_read_median_ms" in entry:
+            text += (
+                f" (with the counts row's point read, {entry['raw_counts_read_median_ms']:.2f} "
+                f"ms: {entry['ratio_to_page_and_counts_read']:.3g}x)"
+            )
+        return text
     if key == "ratio_cold_start":
         return (
             f"{entry['function_app_median_ms']:.0f} ms vs {entry['sdk_baseline_median_ms']:.0f} ms"
@@ -86,6 +93,60 @@ def _detail(key: str, entry: dict[str, Any]) -> str:
         )
     if key.startswith("fulfilment.") or key == "ratio_fulfilment":
         return _fulfilment_detail(key, entry)
+    if key.startswith(("bulk.", "list_10k.", "export_10k.")):
+        return _history_detail(key, entry)
+    return ""
+
+
+def _mib(n: float) -> str:
+    return f"{n / 1024 / 1024:.2f} MiB"
+
+
+def _history_detail(key: str, entry: dict[str, Any]) -> str:
+    """Bulk decisions, the list's search and oldest-first order, the CSV export."""
+    if key == "bulk.ratio_approve":
+        n = entry["requests"]
+        return (
+            f"{n} in one call {entry['bulk_median_ms'] / 1000:.2f} s "
+            f"({entry['bulk_ms_per_request']:.2f} ms each) vs {n} single approvals "
+            f"{entry['singles_median_ms'] / 1000:.2f} s ({entry['single_ms_per_request']:.2f} ms "
+            f"each), {entry['rounds']} rounds"
+        )
+    if key == "bulk.round_trips_per_request":
+        bulk, singles = entry["bulk"], entry["singles"]
+        return (
+            f"calls per request; bulk: {bulk['calls']} calls, depth {bulk['depth']} "
+            f"({bulk['depth_per_request']:g} per request); {entry['requests']} single approvals "
+            f"one after another: {singles['calls']} calls, depth {singles['depth']}"
+        )
+    if key.startswith("list_10k."):
+        params = "&".join(f"{k}={v}" for k, v in entry["params"].items())
+        page = "page" if entry["pages"] == 1 else "pages"
+        return (
+            f"rows read; `?{params}`: {entry['rows_read']} rows in {entry['pages']} {page}, "
+            f"{entry['calls']} calls {entry['depth']} deep, {entry['items']} items, "
+            f"{entry['median_ms']:.2f} ms ({entry['requests']} requests)"
+        )
+    if key == "export_10k.median_ms":
+        return (
+            f"{entry['requests']} requests → {entry['csv_rows']} CSV rows, "
+            f"{_mib(entry['response_bytes'])}; {entry['rows_read']} rows read in "
+            f"{entry['pages']} pages"
+        )
+    if key == "export_10k.peak_mib":
+        part = entry["part"]
+        return (
+            f"tracemalloc peak of one call, for a {_mib(entry['response_bytes'])} body "
+            f"(held whole); {part['requests']} requests: {_mib(part['peak_bytes'])} for "
+            f"{_mib(part['response_bytes'])}"
+        )
+    if key == "export_10k.memory_growth":
+        part = entry["part"]
+        return (
+            f"the service's CSV chunks streamed: peak {_mib(entry['streamed_peak_bytes'])} at "
+            f"{entry['requests']} requests vs {_mib(entry['part_streamed_peak_bytes'])} at "
+            f"{part['requests']}"
+        )
     return ""
 
 
@@ -232,6 +293,16 @@ def print_table(results: dict[str, Any]) -> None:
     print()
 
 
+def _tree(git: dict[str, Any]) -> str:
+    """'a clean tree' or 'N uncommitted files: not the commit alone' for the header."""
+    dirty = git.get("uncommitted_files")
+    if dirty == 0:
+        return "a clean tree"
+    if dirty is None:
+        return "tree state unknown"
+    return f"DIRTY TREE: {dirty} uncommitted file(s), the figures are not of the commit alone"
+
+
 def write(results: dict[str, Any], notes: str, out: Path = HERE) -> list[Path]:
     """results.json and README.md in `out` (bench/ for a full run); the paths written."""
     out.mkdir(parents=True, exist_ok=True)
@@ -256,6 +327,7 @@ def write(results: dict[str, Any], notes: str, out: Path = HERE) -> list[Path]:
         load_end=machine.get("loadavg_at_end"),
         commit=machine.get("git", {}).get("commit", "?"),
         dirty=machine.get("git", {}).get("uncommitted_files", "?"),
+        tree=_tree(machine.get("git", {})),
         notes=notes,
     )
     (out / "README.md").write_text(readme, encoding="utf-8")
@@ -264,38 +336,44 @@ def write(results: dict[str, Any], notes: str, out: Path = HERE) -> list[Path]:
 
 README = """# Benchmarks
 
-Figures below: commit {commit} ({dirty} uncommitted file(s)), {date}, {mode} run.
+Figures below: commit {commit} ({tree}), {date}, {mode} run.
 
 `make bench` (= `.venv/bin/python -m bench`) measures how far each operation of the app is
 from the storage floor (and Microsoft 365 fulfilment from the Graph floor), in one run
 against one private Azurite and one Graph emulator (`tools.localstack`), and writes
 `bench/results.json` and the table below. `python -m bench --quick` is a smoke run (about
-a minute) that writes to `.local/bench-quick/` instead, so it never replaces the published
-figures (`--out DIR` chooses the folder). Sizes can also be set one by one with `BENCH_*`
-variables (see `bench/harness.py`: `BENCH_ITERATIONS`, `BENCH_HTTP_ITERATIONS`,
-`BENCH_WARMUP`, `BENCH_COLD_RUNS`, `BENCH_LIST_REQUESTS`, `BENCH_EMAIL_MESSAGES`,
-`BENCH_DEVHOST_EMAIL_MESSAGES`, `BENCH_RETENTION_TOTAL`, `BENCH_RETENTION_EXPIRED`,
-`BENCH_RETENTION_ROUNDS`, `BENCH_FULFIL_USERS` (0 skips fulfilment), `BENCH_FULFIL_THREADS`,
-`BENCH_IDLE_TENANTS` (the idle steps are 1, a tenth of it and it), `BENCH_SEED_THREADS`).
+two minutes) that writes to `.local/bench-quick/` instead, so it never replaces the
+published figures (`--out DIR` chooses the folder; a `--quick` run refuses `bench/`).
+Sizes can also be set one by one with `BENCH_*` variables (see `bench/harness.py`:
+`BENCH_ITERATIONS`, `BENCH_HTTP_ITERATIONS`, `BENCH_WARMUP`, `BENCH_COLD_RUNS`,
+`BENCH_LIST_REQUESTS`, `BENCH_EMAIL_MESSAGES`, `BENCH_DEVHOST_EMAIL_MESSAGES`,
+`BENCH_RETENTION_TOTAL`, `BENCH_RETENTION_EXPIRED`, `BENCH_RETENTION_ROUNDS`,
+`BENCH_FULFIL_USERS` (0 skips fulfilment), `BENCH_FULFIL_THREADS`, `BENCH_IDLE_TENANTS`
+(the idle steps are 1, a tenth of it and it), `BENCH_HISTORY_ROUNDS`,
+`BENCH_BULK_REQUESTS`, `BENCH_BULK_ROUNDS`, `BENCH_SEED_THREADS`).
 `--skip-http` leaves out the dev host.
 
 ## What is measured
 
 1. **Raw floor** (`raw`): bare azure-data-tables / azure-storage-queue calls on the app's
-   own clients: point read of a ~1 KB request row, insert, one 50-row page query, a
-   3-key `RowKey eq … or …` query (the shape the submit and decision reads had), a
-   5-operation and an 8-operation entity-group transaction, one queue put. Median, p95
-   and the process's CPU time per call.
+   own clients: point read of a ~1 KB request row, point read of the tenant's counts row
+   (`counts_read`), insert, one 50-row page query, a 3-key `RowKey eq … or …` query (the
+   shape the submit and decision reads had), a 6-operation and a 9-operation entity-group
+   transaction, one queue put. Median, p95 and the process's CPU time per call.
 2. **Operations** — submit (with and without `notifyAdmins`), list one page of 50
    (`status=pending`), get, approve, deny, settings read — called in-process through the
    registered function with a `func.HttpRequest` (container from `bootstrap.build` on the
    bench Azurite, installed with `bootstrap.override`), interleaved round by round with the
    raw calls and the wire calls (3.) on the same table, so drift hits all alike.
    `ratio_inprocess.<op>` = the operation's median / the sum of the medians of the raw
-   calls it needs: submit = 3-key query + transaction (+ queue put with notifyAdmins), get =
-   point read, list = point read + page query, approve = 3-key query + 8-operation
-   transaction (what approving a 2-user request commits) + queue put, deny = point read +
-   transaction + queue put, settings = point read. The same operations over HTTP through
+   calls it needs: submit = 3-key query + counts read + 6-operation transaction (+ queue
+   put with notifyAdmins), get = point read, list = point read + counts read + page query,
+   approve = 3-key query + counts read + 9-operation transaction (what approving a 2-user
+   request commits) + queue put, deny = point read + counts read + 6-operation transaction
+   + queue put, settings = point read. Every submit, decision and list reads the tenant's
+   counts row (issue 16: `counts` kept in the same transactions, never counted by
+   scanning) beside its other reads; its read is summed into the floor like any other,
+   and the transactions write it. The same operations over HTTP through
    the dev host (`python -m tools.devhost`, keep-alive `requests.Session`) are `http.<op>`.
 3. **Wire floor** (`ratio_wire.<op>`, `cpu_ms.<op>`): the same operations against the
    minimal storage calls they need, each written by hand on the wire (`bench/wire.py`):
@@ -305,18 +383,23 @@ variables (see `bench/harness.py`: `BENCH_ITERATIONS`, `BENCH_HTTP_ITERATIONS`,
    `$batch` multipart body from the app's `TransactionWriter.encode` sent raw, queue puts
    as `<QueueMessage>` XML with base64 text. The rows are the app's own (its codec, its
    domain rules), in a tenant of the floor's own. The calls: submit = settings, product,
-   pending-marker and Microsoft 365 connection point reads (the last two absent) + a
-   4-row transaction; get = the request's point read; list = settings point read + one
-   50-row page; approve = request point read + catalogue range + safety-message put +
-   8-operation transaction + notice put; deny = request point read + safety-message put +
-   5-operation transaction + notice put. `ratio_wire.<op>` = the operation's median / the
+   pending-marker, Microsoft 365 connection (the last two absent) and counts point reads +
+   a 6-row transaction (request, list row, my-requests row, marker, the named user's N|
+   pointer, counts); get = the request's point read; list = settings and counts point
+   reads + one 50-row page; approve = request and counts point reads + catalogue range +
+   safety-message put + 9-operation transaction (request, list row, my-requests row,
+   marker, licence counter, 2 assignments, counts, outbox row) + notice put; deny =
+   request and counts point reads + safety-message put + 6-operation transaction + notice
+   put. `ratio_wire.<op>` = the operation's median / the
    sum of those calls' medians, from the same interleaved rounds as 2. `cpu_ms.<op>` is
    the process's CPU time (all threads, `time.process_time`) per operation beside the
    wire floor's and the SDK floor's CPU for the same calls, from the same rounds.
 4. **Round trips** (`round_trips.<op>`): the storage calls (tables and queue) of each
    operation seen on the wire by the request hook the app's table store and queue
    clients take (the SDK's `raw_request_hook`; the store's lean wire calls it too):
-   their count, and their depth, where calls made side by side count once. Depth is
+   their count, and their depth, where calls made side by side count once (both are
+   figures: the value is the depth against the design's, and a count above the
+   design's, `count_target`, fails it too). Depth is
    measured without added latency: each call's level is 1 + the level of the calls whose
    answers the code making it had waited for, following the app's hand-offs through its
    read pool (a task starts at its submitter's level; waiting for its result raises the
@@ -329,7 +412,8 @@ variables (see `bench/harness.py`: `BENCH_ITERATIONS`, `BENCH_HTTP_ITERATIONS`,
    put the safety message (2) that must be on the queue before the commit (3) so that a
    crash between the commit and the notice's own put (4) still delivers; approve and deny
    put theirs beside their first read (3 deep). `list` (an explicit `status`) reads the
-   settings beside the page; `list_default` reads the settings first (they pick the view).
+   settings and the counts beside the page; `list_default` reads the settings and the
+   counts first (the settings pick the view), then the page.
 5. **Query shapes** (`scans.<op>`): every storage call of submit, submit_notify, get, list
    (`status` pending, completed, all, and none), approve, deny, my requests, products and
    settings (the calls of 4.), classified from the URL on the wire by
@@ -353,7 +437,8 @@ variables (see `bench/harness.py`: `BENCH_ITERATIONS`, `BENCH_HTTP_ITERATIONS`,
    is visited. Target: at 1,000 tenants at most 2 more than at 1.
 7. **List among 10,000** (`ratio_list_10k`): one page of 50 with `status=pending` in a
    tenant of 10,000 requests (9,000 completed), against one raw 50-row page query of
-   the same partition (`completed` and `all` are reported alongside).
+   the same partition (`completed` and `all` are reported alongside, and the ratio to the
+   page plus a raw point read of the counts row, the call issue 16 added beside it).
 8. **Cold start** (`ratio_cold_start`): fresh `python -c "import function_app"` against
    `python -c "import azure.functions, azure.data.tables"`, interleaved, median.
 9. **Email worker** (`email_per_second`): N decided requests' outbox rows (2 users: 2 emails
@@ -365,10 +450,15 @@ variables (see `bench/harness.py`: `BENCH_ITERATIONS`, `BENCH_HTTP_ITERATIONS`,
    reported as `devhost` (informational).
 10. **Retention** (`retention.*`): `TablePurgeStore.purge_expired` deleting 10,000 expired
    requests in a tenant of 100,000 (`large`) vs the same 10,000 alone (`small`), and vs
-   bare 100-operation delete transactions of exactly the same rows (`raw`). 90% of
-   requests approved (rows R + M), 10% pending (also L + D). One table, each run reseeded
-   right before it so all start from the same table; rounds of large, small, raw;
-   medians; rows deleted and round trips reported.
+   bare delete transactions of exactly the same rows (`raw`). 90% of requests approved
+   (rows R + M, and an N| pointer for the user the requester named), 10% pending (also
+   L + D). One table on an Azurite of its own (started for this last section), each run
+   reseeded right before it so all start from the same table; rounds of large, small, raw;
+   medians; rows deleted and round trips reported. The raw deletes are transactions of
+   99 rows and the tenant's counts row (read once first), as every sweep takes the
+   expired requests off the counts in the same transactions, written by the app's own
+   encoder (`TransactionWriter`, as the sweep's; the SDK's `submit_transaction` costs
+   about 1 ms of CPU per operation, which made the "floor" slower than the sweep).
 11. **Microsoft 365 fulfilment** (`fulfilment.*`, `ratio_fulfilment`): the Graph emulator
    (`tools/graph_emulator`, its own process) holds three tenants made alike: 1,000
    unlicensed users (enabled, usage location US), one requester per 50 of them who holds
@@ -393,6 +483,43 @@ variables (see `bench/harness.py`: `BENCH_ITERATIONS`, `BENCH_HTTP_ITERATIONS`,
    `--quick` run's 100 users report it without one). CPU per user is taken per process.
    The same messages of the second tenant handled by a few threads are reported alongside
    (informational).
+12. **Bulk decisions** (`bulk.*`, issue 16): 100 pending 2-user requests approved in one
+   `POST /api/requests/decisions` against 100 others approved one
+   `POST /api/requests/{{id}}/approve` each (oldest first, one after another, as an admin
+   clicks them), in-process through the registered functions, as Global admin, in one
+   tenant whose product has seats for all. The requests are seeded up front and handed out
+   alternately, so both sides decide requests of the same ages; rounds alternate which
+   side goes first, after an untimed round of 10 each; medians over rounds.
+   `bulk.ratio_approve` = the bulk call's time / the 100 single approvals' time (target:
+   no more than 1.1x: each request is decided exactly as a single decision is, in one
+   invocation); ms and CPU per request alongside. `bulk.round_trips_per_request`: one more
+   round on the counted container (as 4.): the bulk call's storage calls per request
+   against the single approvals' (count and depth, scans, untracked calls; deeper than
+   the singles or a call on a thread not followed fails it).
+13. **Search and order among 10,000** (`list_10k.*`, informational, issue 16): in the
+   tenant of 7., `GET /api/requests` with `status=pending`, with no status (the default
+   view), with `q` matching one requester's email (every retained row of the view is
+   read, one hit), with `q` and `status=pending`, with `q` every request matches (one
+   page of the range suffices), and with `sort=createdAt` (oldest first: the view's whole
+   retained range, as Table Storage has no reverse order), with and without `status`.
+   The value is **what each list reads: the entities the table returned to its queries**
+   (counted on the wire by the counted container), with the pages (table queries over the
+   view's range), the storage calls, their depth, the items answered, and the median time
+   (in-process, interleaved, `BENCH_HISTORY_ROUNDS` rounds). Without `q` and `sort` a page
+   is one range query of 50 (plus the counts and settings point reads); with `q` or
+   `sort=createdAt` the list reads the chosen view's retained range in 1,000-row pages
+   until it has a page of hits (so a rare match reads the whole range: 10,000 rows for
+   the `all` view, the pending rows only with `status=pending`).
+14. **CSV export** (`export_10k.*`, issue 16): `GET /api/requests/export` (all retained
+   history, one CSV row per request and user) in the tenant of 7., in-process: the median
+   time of `BENCH_HISTORY_ROUNDS` calls after one untimed call whose body is checked (one
+   CSV row per user); the entities read and pages; `export_10k.peak_mib`, tracemalloc's
+   peak during one call (the function returns the CSV as one body, as the Functions
+   worker sends bodies whole, so this includes the body), beside the same for the newest
+   tenth of the history (`from=`); and `export_10k.memory_growth`, the peak while the
+   service's CSV chunks are consumed one by one as a streaming host would send them, for
+   the whole history over the same for the tenth (target ≤ 1.5: constant memory, the
+   rows are read a page at a time).
 
 Seeding writes the app's own rows (`shared.adapters.tables.codec` entity builders and
 `keys` functions) in raw 100-operation batches on several threads.

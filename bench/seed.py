@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from azure.data.tables import TableClient
+from azure.core.exceptions import ResourceNotFoundError
+from azure.data.tables import TableClient, UpdateMode
 
-from shared.adapters.tables import codec
+from shared.adapters.tables import codec, settings_codec
 from shared.adapters.tables.batch import TransactionWriter
-from shared.adapters.tables.keys import OUTBOX
+from shared.adapters.tables.keys import COUNTS_KEY, OUTBOX
 from shared.adapters.tables.outbox import TableOutboxStore
 from shared.app.ports import OutboxMessage
+from shared.domain.counts import RequestCounts
 from shared.domain.ids import new_request_id, truncate_to_millis
 from shared.domain.models import Decision, LicenseRequest, Person, RequestUser
 from shared.domain.notices import decision_notice
@@ -39,6 +41,7 @@ class BatchWriter:
     through the app's own hand-written transactions (shared.adapters.tables.batch)."""
 
     def __init__(self, table: TableClient) -> None:
+        self.table = table
         self._transactions = TransactionWriter(table)
 
     def write(self, entities: Sequence[Entity]) -> None:
@@ -123,13 +126,35 @@ def make_request(
 
 
 def request_rows(tenant: str, request: LicenseRequest) -> tuple[list[Entity], tuple[str, ...]]:
-    """The rows the app keeps for a request: R + M, and L + D while it is pending."""
+    """The rows the app keeps for a request: R + M, L + D while it is pending, and an N|
+    pointer for each user named besides the requester (the request row last)."""
     main, mine = codec.request_rows(tenant, request)
-    rows = [mine, main]
+    named = [codec.named_entity(tenant, p, request.id) for p in codec.named_persons(request)]
+    rows = [mine, *named, main]
     if request.status == "pending":
         marker = codec.marker_entity(tenant, request)
-        rows = [mine, codec.pending_entity(tenant, request), marker, main]
+        rows = [mine, codec.pending_entity(tenant, request), marker, *named, main]
     return rows, tuple(r["RowKey"] for r in rows)
+
+
+def add_counts(table: TableClient, tenant: str, requests: Iterable[LicenseRequest]) -> None:
+    """Count seeded requests into the tenant's counts row (S|counts), as the app's submits,
+    decisions and expiry keep it: pending and completed requests, people waiting per
+    product. Seeding writes rows directly, so it keeps the row right itself."""
+    try:
+        current = settings_codec.counts_from(table.get_entity(tenant, COUNTS_KEY))
+    except ResourceNotFoundError:
+        current = RequestCounts()
+    pending, completed = current.pending, current.completed
+    users = dict(current.pending_users)
+    for request in requests:
+        if request.status == "pending":
+            pending += 1
+            users[request.product_id] = users.get(request.product_id, 0) + len(request.users)
+        else:
+            completed += 1
+    counts = RequestCounts(pending=pending, completed=completed, pending_users=users)
+    table.upsert_entity(settings_codec.counts_entity(tenant, counts), mode=UpdateMode.REPLACE)
 
 
 def seed_requests(
@@ -147,7 +172,8 @@ def seed_requests(
     """`count` requests created `spacing` apart going back from `newest`.
 
     One in `pending_every` is pending (1: all of them), the others approved; requester
-    `user-{n}` is unique per request, so each pending one owns its marker row.
+    `user-{n}` is unique per request, so each pending one owns its marker row. The
+    tenant's counts row counts them in.
     """
     seeded: list[Seeded] = []
     entities: list[Entity] = []
@@ -159,6 +185,7 @@ def seed_requests(
         entities.extend(rows)
         seeded.append(Seeded(request, keys))
     writer.write_all(entities, threads)
+    add_counts(writer.table, tenant, (s.request for s in seeded))
     return seeded
 
 

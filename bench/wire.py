@@ -28,9 +28,10 @@ from urllib.parse import quote, unquote, urlsplit
 import urllib3
 from azure.data.tables import UpdateMode
 
-from shared.adapters.tables import codec
+from shared.adapters.tables import codec, settings_codec
 from shared.adapters.tables.batch import Operation, TransactionWriter
 from shared.adapters.tables.keys import (
+    COUNTS_KEY,
     PROCESS_KEY,
     marker_key,
     pending_key,
@@ -40,7 +41,8 @@ from shared.adapters.tables.keys import (
 from shared.app.notifications import queue_message
 from shared.app.ports import OutboxMessage
 from shared.domain import rules
-from shared.domain.models import ApproveCommand, LicenseRequest
+from shared.domain.commands import ApproveCommand
+from shared.domain.models import LicenseRequest
 from shared.domain.notices import decision_notice, notices_prefix
 
 from .app import BenchTenant, Wired, setup_tenant
@@ -54,25 +56,36 @@ _PART_STATUS = re.compile(rb"HTTP/1\.1 (\d{3})")
 
 # The hand-built calls each operation's median is compared with (ratio_wire.<op>); a
 # name twice is a call made twice. They are the calls the operation makes by the app's
-# design, each at its minimum: submit reads the settings, product, pending-marker and
-# Microsoft 365 connection rows (the last two absent here) and commits 4 rows; get reads
-# the request; list reads the settings and one 50-row page; approve reads the request and
-# the catalogue (a range), puts the safety message (crash recovery without polling:
-# shared.app.recovery), commits 8 operations (request, list row, my-requests row, marker,
-# licence counter, 2 assignments, outbox row) and queues the notice; deny likewise with
-# no catalogue and 5 operations.
+# design, each at its minimum: submit reads the settings, product, pending-marker,
+# Microsoft 365 connection (the last two absent here) and counts rows and commits 6
+# (request, list row, my-requests row, marker, the named user's N| pointer, counts); get
+# reads the request; list reads the settings, the counts and one 50-row page; approve
+# reads the request, the counts and the catalogue (a range), puts the safety message
+# (crash recovery without polling: shared.app.recovery), commits 9 operations (request,
+# list row, my-requests row, marker, licence counter, 2 assignments, counts, outbox row)
+# and queues the notice; deny likewise with no catalogue and 6 operations. The counts
+# row is written unconditionally here (If-Match *; the app writes it at the version it
+# read): the same bytes, with no etag to carry between the floor's rounds.
 WIRE_FLOORS: dict[str, tuple[str, ...]] = {
-    "submit": ("read_settings", "read_product", "read_absent", "read_absent", "batch_submit"),
+    "submit": (
+        "read_settings",
+        "read_product",
+        "read_absent",
+        "read_absent",
+        "read_counts",
+        "batch_submit",
+    ),
     "get": ("read_request",),
-    "list": ("read_settings", "query_page"),
+    "list": ("read_settings", "read_counts", "query_page"),
     "approve": (
         "read_request",
+        "read_counts",
         "query_catalogue",
         "queue_put_safety",
         "batch_approve",
         "queue_put",
     ),
-    "deny": ("read_request", "queue_put_safety", "batch_deny", "queue_put"),
+    "deny": ("read_request", "read_counts", "queue_put_safety", "batch_deny", "queue_put"),
 }
 
 
@@ -256,6 +269,7 @@ class WireFloor:
         approving, denying = iter(self.to_approve), iter(self.to_deny)
         sample_key = request_key(self.sample_id)
         absent = marker_key(PRODUCT_ID, "nobody")
+        replace = {"mode": UpdateMode.REPLACE}
 
         def read(row: str) -> Case:
             return lambda _i: lambda: wire.get(table, tenant, row)
@@ -268,17 +282,22 @@ class WireFloor:
             body, boundary = encoder.encode(operations)
             return lambda: wire.batch(body, boundary)
 
+        # The counts row as the floor's writes leave it (any counts: the same size).
+        counts_row = self.wired.table.get_entity(tenant, COUNTS_KEY)
+        counts = settings_codec.counts_from(counts_row)
+        counts_op = ("update", settings_codec.counts_entity(tenant, counts), replace)
+
         def batch_submit(_i: int) -> Callable[[], Any]:
             request = make_request(
                 datetime.now(UTC), next(fresh), decided=False, retention=retention
             )
-            rows, _ = request_rows(tenant, request)  # my-requests, list row, marker, request
-            return send([("create", row) for row in rows])
+            # my-requests, list row, marker, the named user's pointer, request
+            rows, _ = request_rows(tenant, request)
+            return send([*(("create", row) for row in rows), counts_op])
 
         def decided_rows(request: LicenseRequest, after: LicenseRequest) -> list[Operation]:
             # What every decision changes (TableRequestStore._decision_ops).
             request_row, mine_row = codec.request_rows(tenant, after)
-            replace = {"mode": UpdateMode.REPLACE}
             return [
                 ("update", request_row, replace),
                 ("delete", {"PartitionKey": tenant, "RowKey": pending_key(request.id)}),
@@ -300,6 +319,7 @@ class WireFloor:
                         ("create", codec.assignment_entity(tenant, product.id, e, plan.request))
                         for e in plan.newly_assigned
                     ),
+                    counts_op,
                     ("create", codec.outbox_entity(tenant, decision_notice(plan.request, product))),
                 ]
             )
@@ -309,7 +329,11 @@ class WireFloor:
             after = rules.plan_denial(request, None, by, datetime.now(UTC))
             notice = decision_notice(after, None)
             return send(
-                [*decided_rows(request, after), ("create", codec.outbox_entity(tenant, notice))]
+                [
+                    *decided_rows(request, after),
+                    counts_op,
+                    ("create", codec.outbox_entity(tenant, notice)),
+                ]
             )
 
         # What a decision queues: the outbox row's etag and a 2-user decision notice.
@@ -330,6 +354,7 @@ class WireFloor:
             "read_settings": read(PROCESS_KEY),
             "read_product": read(product_key(PRODUCT_ID)),
             "read_absent": read(absent),
+            "read_counts": read(COUNTS_KEY),
             "query_page": query("L|pending|", "L|pending}", 50),
             "query_catalogue": query("P|", "P}", None),
             "batch_submit": batch_submit,

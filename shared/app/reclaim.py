@@ -24,7 +24,7 @@ from shared.app.licence_ports import HolderStore
 from shared.app.ports import StoreConflict
 from shared.app.records import ReclaimWrite, Versioned
 from shared.app.waitlist import Waitlist
-from shared.domain.errors import RetryLater
+from shared.domain.errors import DirectoryUnavailable, RetryLater
 from shared.domain.ids import to_millis
 from shared.domain.models import Product
 from shared.domain.terms import DEFAULT_MAX_WAIT, DueEntry, Holder, term_notice
@@ -85,8 +85,9 @@ class Reclaimer:
         for tenant, product_id in self._store.waitlists(BATCH):
             try:
                 done.expired_waiting += self._sweep_waitlist(tenant, product_id, now)
-            except RetryLater:
-                log.warning("waitlist of %s/%s not swept: storage busy", tenant, product_id)
+            except Exception:
+                # The next run tries again; no other waitlist waits for this one.
+                log.exception("waitlist of %s/%s not swept", tenant, product_id)
         log.info(
             "reclaim run: %d warned, %d reclaimed, %d stale, %d left the waitlist",
             done.warned,
@@ -109,6 +110,10 @@ class Reclaimer:
                 entry.product_id,
                 extra={"tenant_id": entry.tenant, "outcome": "postponed"},
             )
+        except Exception:
+            # One tenant's unreadable row stops nobody else's reclaim (X13); it stays due.
+            done.postponed.append(entry.tenant)
+            log.exception("licence %s of %s failed", entry.kind, entry.product_id)
 
     def _current(self, entry: DueEntry) -> Versioned[Holder] | None:
         """The holder the entry is about, unless their term moved (or they are gone)."""
@@ -184,7 +189,8 @@ class Reclaimer:
         """Take the licence away in Microsoft 365; False when the user no longer had it
         (an admin removed it meanwhile: it is forgotten, never added back)."""
         if self._directory is None or not product.sku_id:
-            return False
+            # Never forget a licence that is still assigned: wait for Graph to be set up.
+            raise DirectoryUnavailable("Microsoft 365 is not available to this deployment.")
         user_id = holder.user_id
         if user_id is None:
             found = self._directory.users_by_address(tenant, [holder.email])

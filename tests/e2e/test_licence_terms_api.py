@@ -185,3 +185,36 @@ def test_microsoft365_licence_is_removed_at_expiry_and_given_to_the_next_waiting
     )
     holders = m365.admin.get(f"/api/products/{E3}/assignments").json()["assignments"]
     assert [h["email"] for h in holders] == ["nestor@contoso.com"]
+
+
+def test_a_licence_removed_in_microsoft365_meanwhile_is_forgotten_not_re_added(
+    m365: Tenant, graph: Graph
+) -> None:
+    assert m365.admin.post("/api/products/sync", {}).status_code == 200
+    blocked = m365.admin.put(f"/api/products/{E3}", {"selfServicePurchase": "blocked"})
+    assert blocked.status_code == 200, blocked.text
+    made = m365.user.post(
+        "/api/requests", {"productId": E3, "users": [{"email": "lee@contoso.com"}]}
+    ).json()
+    approved = m365.admin.post(
+        f"/api/requests/{made['id']}/approve",
+        {"excludeUsers": ["megan@contoso.com"], "licenseDuration": "PT15S"},
+    )
+    assert approved.status_code == 200, approved.text
+
+    def skus() -> set[str]:
+        user = graph.graph(m365.id, "GET", "/users/lee@contoso.com?$select=assignedLicenses")
+        return {a["skuId"] for a in user.json()["assignedLicenses"]}
+
+    wait_for(lambda: E3_SKU in skus(), timeout=20)
+    # An admin takes it away in the Microsoft 365 admin center before the term ends.
+    removed = graph.graph(
+        m365.id,
+        "POST",
+        "/users/lee@contoso.com/assignLicense",
+        {"addLicenses": [], "removeLicenses": [E3_SKU]},
+    )
+    assert removed.status_code == 200, removed.text
+    wait_for(lambda: _holders(m365, E3) == {}, timeout=40)
+    time.sleep(3)  # a few more timer runs
+    assert E3_SKU not in skus()  # never added back
