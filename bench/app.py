@@ -63,8 +63,9 @@ def wire(azurite: Azurite, table: str, queue: str) -> Wired:
         recorder.hook(request)
 
     plain_queue = bootstrap.build_queue(settings)
+    # Timed as deployed: notices go over the app's lean queue wire (build_notifier).
     timed = bootstrap.build(
-        settings, store=bootstrap.build_store(settings), notifier=QueueNotifier(plain_queue)
+        settings, store=bootstrap.build_store(settings), notifier=bootstrap.build_notifier(settings)
     )
     # The store hands the hook to the SDK clients and to its lean wire alike.
     counted_store = bootstrap.build_store(settings, raw_request_hook=hook)

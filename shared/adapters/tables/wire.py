@@ -34,6 +34,7 @@ import urllib3
 from azure.data.tables import EdmType, EntityProperty
 from urllib3.exceptions import HTTPError
 
+from shared.adapters import http_headers
 from shared.domain.errors import StorageUnavailable
 
 API_VERSION = "2019-02-02"
@@ -291,6 +292,7 @@ class TableWire:
 
 _pool: urllib3.PoolManager | None = None
 _pool_lock = threading.Lock()
+http_headers.install()
 
 
 def shared_pool() -> urllib3.PoolManager:
