@@ -128,8 +128,14 @@ class ReminderDigests:
         due_up_to = now - parse_delay(reminders.remind_after)
         if due_up_to <= cutoff:
             return 0
-        waiting = self._store.pending_between(tenant, cutoff, due_up_to, MAX_WAITING)
-        escalated_up_to = now - parse_delay(reminders.escalate_after)
+        escalated_up_to = min(now - parse_delay(reminders.escalate_after), due_up_to)
+        # Two ranges side by side, each newest first and bounded: the escalated requests
+        # (the oldest) are read even when more than a page of newer ones waits.
+        old = self._ctx.meanwhile(
+            lambda: self._store.pending_between(tenant, cutoff, escalated_up_to, MAX_WAITING)
+        )
+        newer = self._store.pending_between(tenant, escalated_up_to, due_up_to, MAX_WAITING)
+        waiting = newer + old()
         escalated = any(s.created_at <= escalated_up_to for s in waiting)
         told = {a.lower() for a in admins} if waiting else set()
         told |= {e.lower() for e in escalate_to} if escalated else set()

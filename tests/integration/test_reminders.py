@@ -107,8 +107,9 @@ def test_idle_tenants_cost_the_reminder_timer_nothing(scene: Scene) -> None:
     digests, calls = timer_calls()
     assert digests == {admin.tenant_id: 1}
     # Table calls: the index range; the tenant's two settings rows (side by side); its
-    # waiting range; the digest's transaction (the queue's puts are not table calls).
-    assert len(calls) == 5, calls
+    # two waiting ranges, escalated and not (side by side); the digest's transaction (the
+    # queue's puts are not table calls).
+    assert len(calls) == 6, calls
     # Told today: the index range and the settings rows, nothing more.
     assert len(timer_calls()[1]) == 3
     # Twenty tenants with settings and a catalogue but no request, and ten whose requests

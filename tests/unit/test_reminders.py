@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from shared.app import reminders as reminders_module
 from shared.app.context import UseCaseContext
 from shared.app.cursors import CursorCodec
 from shared.app.digest_emails import delay_words
@@ -279,6 +280,26 @@ def test_escalation_reaches_escalate_to_only_for_old_requests(world: World) -> N
         by_address["it@contoso.com"].text
     )
     assert f"/api/console/#/requests/{oldest}" in by_address["cio@contoso.com"].html
+
+
+def test_the_escalated_requests_are_read_even_behind_a_page_of_newer_ones(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reminders_module, "MAX_WAITING", 2)  # a page of two
+    world.settings.put(
+        ADMIN,
+        put(notifyAdmins=["it@contoso.com"], escalateTo=["cio@contoso.com"], escalateAfter="P5D"),
+    )
+    people = _users(4)
+    oldest = world.submit(people[0])
+    world.days_later(3)
+    for who in people[1:]:
+        world.submit(who)
+    world.days_later(2.5)  # oldest: escalated; three newer ones: reminders
+    assert world.digests.run() == {TENANT: 2}
+    [digest] = world.digests_queued()
+    assert digest["escalated"] == 1
+    assert oldest in {r["id"] for r in digest["requests"] if r["escalated"]}
 
 
 def test_no_escalation_email_before_escalate_after(world: World) -> None:
