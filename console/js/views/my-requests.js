@@ -8,7 +8,8 @@ import { isNotFound } from "../errors.js";
 import { formatDate, t } from "../i18n.js";
 import { failureText, fulfilmentShort, isFulfilling, MAX_POLLS, outcomeBadge, pollDelay, statusBadge } from "../widgets.js";
 
-/** Every page of GET /api/me/requests (at most 500 requests), with the waitlist places. */
+/** Every page of GET /api/me/requests (at most 500 requests); waiting users carry their
+ * place in the queue as of now. */
 export async function loadMyRequests(ctx) {
   const items = [];
   let cursor = null;
@@ -17,35 +18,7 @@ export async function loadMyRequests(ctx) {
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor && items.length < 500);
-  return withPlaces(ctx, items);
-}
-
-// Requests read again for their waitlist places, at most (the list shows the rest without).
-const MAX_PLACES = 10;
-
-/**
- * `items` with each waiting user's place in the queue: places move as licenses free up,
- * so the list does not carry them; GET /api/requests/{id} (open to everyone named) does.
- * A request that cannot be read again keeps "On the waitlist" without a number.
- */
-async function withPlaces(ctx, items) {
-  const waiting = items.filter((r) => r.users.some((u) => u.outcome === "waiting" && u.position == null)).slice(0, MAX_PLACES);
-  if (!waiting.length) return items;
-  const read = await Promise.all(waiting.map((r) => ctx.api.get(`/requests/${encodeURIComponent(r.id)}`).catch(() => null)));
-  const byId = new Map(read.filter(Boolean).map((r) => [r.id, r]));
-  return items.map((r) => {
-    const fresh = byId.get(r.id);
-    if (!fresh) return r;
-    const places = new Map(fresh.users.map((u) => [u.email.toLowerCase(), u]));
-    return {
-      ...r,
-      users: r.users.map((u) => {
-        const now = places.get(u.email.toLowerCase());
-        return now ? { ...u, outcome: now.outcome, position: now.position } : u;
-      }),
-      myOutcome: r.myOutcome === "waiting" ? fresh.users.find((u) => same(u.email, ctx.user.email))?.outcome || r.myOutcome : r.myOutcome,
-    };
-  });
+  return items;
 }
 
 const same = (a, b) => String(a || "").toLowerCase() === String(b || "").toLowerCase();
