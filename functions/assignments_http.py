@@ -3,7 +3,6 @@ extending a term (admins)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import azure.functions as func
@@ -29,7 +28,8 @@ def product_assignments(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     product_id = req.route_params["productId"]
     holders = _deps.service().terms.holders(who, product_id)
-    return json_response({"productId": product_id, "assignments": [view(h) for h in holders]})
+    assignments = [h.to_wire() for h in holders]
+    return json_response({"productId": product_id, "assignments": assignments})
 
 
 @bp.route(
@@ -44,18 +44,4 @@ def extend_assignment(req: func.HttpRequest) -> func.HttpResponse:
     body = parse_body(req, terms.ExtendCommand)
     params = req.route_params
     holder = _deps.service().terms.extend(who, params["productId"], params["email"], body)
-    return json_response(view(holder))
-
-
-def _instant(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
-
-
-def view(holder: terms.Holder) -> dict[str, object]:
-    """A holder on the wire."""
-    return {
-        "email": holder.email,
-        "requestId": holder.request_id,
-        "assignedAt": _instant(holder.assigned_at),
-        "expiresAt": _instant(holder.expires_at),
-    }
+    return json_response(holder.to_wire())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from shared.domain.ids import is_request_id
 from shared.domain.microsoft365 import retried, with_live_seats
 from shared.domain.models import LicenseRequest, Product
 from shared.domain.notices import decision_notice, fulfilment_notice
-from shared.domain.terms import LicenceTerm, due_entries, end_of
+from shared.domain.terms import LicenceTerm, due_entries
 from shared.domain.waitlist import WaitEntry, entries_of, placed
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,6 @@ _HELD = "alreadyLicensed"
 
 def _nothing() -> None:
     pass
-
-
-def _term(command: ApproveCommand) -> LicenceTerm | None:
-    """The approval's term as the waitlist keeps it (None: permanent licences)."""
-    if command.license_duration is None and command.license_until is None:
-        return None
-    until = end_of(command.license_until) if command.license_until is not None else None
-    return LicenceTerm(duration=command.license_duration, until=until)
 
 
 def _gave_up(what: str, who: Principal, request_id: str) -> Callable[[], Exception]:
@@ -116,9 +109,8 @@ class Decide:
                 ahead = catalogue[plan.product.id].waiting
                 plan = replace(plan, request=placed(plan.request, ahead + 1))
                 first = catalogue[plan.product.id].queued + 1
-                waitlisted = entries_of(
-                    plan.request, plan.product.id, ctx.now(), first, _term(command)
-                )
+                term = LicenceTerm.given(command.license_duration, command.license_until)
+                waitlisted = entries_of(plan.request, plan.product.id, ctx.now(), first, term)
             expires_at = plan.request.decision.license_expires_at if plan.request.decision else None
             if plan.request.fulfilment:
                 # Emails wait for the real outcome: the fulfilment step sends them.
@@ -140,14 +132,14 @@ class Decide:
                 ),
             )
             # The due index and the waitlist's mark go before the commit, like the safety
-            # message, and beside it: a crash after the commit loses neither.
-            indexed = ctx.meanwhile(
-                lambda: self._index(tenant, plan.product.id, plan.newly_assigned, expires_at)
-            )
-            if waitlisted:
-                ctx.store.note_waitlist(tenant, plan.product.id)
+            # message, and beside it: a crash after the commit loses neither. Only
+            # time-limited and waitlisting approvals have any.
+            marks = [
+                ctx.meanwhile(mark) for mark in self._marks(tenant, plan, expires_at, waitlisted)
+            ]
             safety()
-            indexed()
+            for mark in marks:
+                mark()
             try:
                 etag = ctx.store.commit_approval(tenant, write)
             except AlreadyAssigned:
@@ -175,15 +167,25 @@ class Decide:
 
         return ctx.retry(attempt, _gave_up("approval", who, request_id))
 
-    def _index(
-        self, tenant: str, product_id: str, emails: list[str], expires_at: datetime | None
-    ) -> None:
-        if expires_at is None or not emails:
-            return
-        ctx = self._ctx
-        ctx.store.schedule_due(
-            due_entries(tenant, product_id, emails, expires_at, ctx.reclaim_notice, ctx.now())
-        )
+    def _marks(
+        self,
+        tenant: str,
+        plan: rules.ApprovalPlan,
+        expires_at: datetime | None,
+        waitlisted: list[WaitEntry],
+    ) -> list[Callable[[], None]]:
+        """What must be written outside the tenant's partition before the approval
+        commits: the reclaim of its time-limited licences, the mark of a new waitlist."""
+        ctx, product_id = self._ctx, plan.product.id
+        marks: list[Callable[[], None]] = []
+        if expires_at is not None and plan.newly_assigned:
+            due = due_entries(
+                tenant, product_id, plan.newly_assigned, expires_at, ctx.reclaim_notice, ctx.now()
+            )
+            marks.append(functools.partial(ctx.store.schedule_due, due))
+        if waitlisted:
+            marks.append(functools.partial(ctx.store.note_waitlist, tenant, product_id))
+        return marks
 
     def _live_seats(self, tenant: str, product: Product) -> Product:
         if self._directory is None:

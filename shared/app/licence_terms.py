@@ -11,13 +11,12 @@ from shared.domain.errors import InvalidRequest, NotFound
 from shared.domain.fields import is_valid_id
 from shared.domain.identity import Principal
 from shared.domain.terms import (
-    MAX_TERM,
-    MIN_TERM,
     ExtendCommand,
     Holder,
     after,
     due_entries,
     end_of,
+    within_bounds,
 )
 
 log = logging.getLogger(__name__)
@@ -70,7 +69,7 @@ class LicenceTerms:
                     after(max(current.expires_at, now), command.duration or ""),
                     "duration",
                 )
-            if not (now + MIN_TERM <= ends <= now + MAX_TERM) or ends <= current.expires_at:
+            if not within_bounds(ends, now) or ends <= current.expires_at:
                 raise InvalidRequest(
                     f"{field} must give a later end than the current one "
                     f"({current.expires_at.isoformat()}), within 5 years from now.",

@@ -15,12 +15,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 import isodate
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.errors import InvalidRequest
 from shared.domain.fields import LicenseDuration
 from shared.domain.ids import to_millis
-from shared.domain.models import InputModel
+from shared.domain.models import InputModel, WireModel
 from shared.domain.notices import Notice
 
 # Shorter terms are mistakes (tests use PT20S); longer ones are permanent licences.
@@ -44,15 +44,19 @@ def end_of(day: date | datetime) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
+def within_bounds(end: datetime, now: datetime) -> bool:
+    """Whether a term ending at `end` is neither too short nor too long from `now`."""
+    return now + MIN_TERM <= end <= now + MAX_TERM
+
+
 def term_end(
     duration: str | None, until: date | datetime | None, now: datetime, *, field: str
 ) -> datetime | None:
     """When a term that starts now ends (None: permanent); InvalidRequest when it is too
     short, too long or already over."""
-    if duration is None and until is None:
-        return None
-    end = after(now, duration) if duration is not None else end_of(until)  # type: ignore[arg-type]
-    if not now + MIN_TERM <= end <= now + MAX_TERM:
+    term = LicenceTerm.given(duration, until)
+    end = term.ends(now) if term else None
+    if end is not None and not within_bounds(end, now):
         raise InvalidRequest(
             f"{field} must end between 10 seconds and 5 years from now.",
             errors=[{"field": field, "message": "out of range"}],
@@ -72,6 +76,13 @@ class LicenceTerm(BaseModel):
 
     duration: str | None = None
     until: datetime | None = None
+
+    @classmethod
+    def given(cls, duration: str | None, until: date | datetime | None) -> LicenceTerm | None:
+        """The term of `licenseDuration` / `licenseUntil` (None: a permanent licence)."""
+        if duration is None and until is None:
+            return None
+        return cls(duration=duration, until=end_of(until) if until is not None else None)
 
     def ends(self, seated_at: datetime) -> datetime | None:
         """When the licence of someone seated at `seated_at` ends."""
@@ -94,19 +105,19 @@ class ExtendCommand(InputModel):
         return self
 
 
-class Holder(BaseModel):
-    """Someone who holds a product through this app, and until when."""
+class Holder(WireModel):
+    """Someone who holds a product through this app, and until when (`expiresAt` null: a
+    permanent licence)."""
 
-    model_config = ConfigDict(frozen=True)
-
-    product_id: str
+    product_id: str = Field(exclude=True)
     email: str
     request_id: str | None = None
     assigned_at: datetime | None = None
     expires_at: datetime | None = None
-    # The directory object id (Microsoft 365 products), to remove the licence.
-    user_id: str | None = None
-    warned: bool = False
+    # The directory object id (Microsoft 365 products), to remove the licence. Internal.
+    user_id: str | None = Field(default=None, exclude=True)
+    # Whether the holder was told the end is near. Internal.
+    warned: bool = Field(default=False, exclude=True)
 
 
 @dataclass(frozen=True)

@@ -88,8 +88,7 @@ class HolderRows(TableBase):
 
     def schedule_due(self, entries: Sequence[DueEntry]) -> None:
         """Add entries to the due index (before the transaction that makes them true)."""
-        if entries:
-            self._due.schedule(entries)
+        self._due.schedule(entries)
 
     def note_waitlist(self, tenant: str, product_id: str) -> None:
         """Remember that the product has people waiting."""
